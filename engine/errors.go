@@ -1,0 +1,14 @@
+package engine
+
+import "errors"
+
+// Errors returned by the engine. The RESP layer maps them to Redis's error texts.
+var (
+	ErrNotFound      = errors.New("engine: key not found")
+	ErrWrongType     = errors.New("engine: operation against a key holding the wrong kind of value")
+	ErrNotInteger    = errors.New("engine: value is not an integer or out of range")
+	ErrOverflow      = errors.New("engine: increment or decrement would overflow")
+	ErrBadDB         = errors.New("engine: database index out of range")
+	ErrReadOnlyTx    = errors.New("engine: write in a read-only transaction")
+	ErrInvalidExpire = errors.New("engine: invalid expire time")
+)

@@ -1,0 +1,174 @@
+package raftfsm
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Op names a write operation. The values are part of the on-disk log format: never reuse one.
+type Op byte
+
+// The write operations. Their arguments are normalised by the proposer (absolute times, parsed flags),
+// so Apply needs no clock and no parsing beyond fixed-width numbers.
+const (
+	OpSet      Op = 1 // key, value, flags(1), expireAt(8)
+	OpDel      Op = 2 // key...
+	OpMSet     Op = 3 // key, value, key, value...
+	OpIncrBy   Op = 4 // key, delta(8)
+	OpExpire   Op = 5 // key, at(8), cond(1)
+	OpPersist  Op = 6 // key
+	OpFlushDB  Op = 7 // (no args) the command's DB
+	OpFlushAll Op = 8 // (no args)
+)
+
+// SET flags carried in OpSet's flags byte.
+const (
+	SetNX byte = 1 << iota
+	SetXX
+	SetKeepTTL
+	SetGet
+)
+
+// Command is one write: an operation on a logical database with its arguments.
+type Command struct {
+	Op   Op
+	DB   int
+	Args [][]byte
+}
+
+// Entry types: the first byte of every Raft log entry this FSM writes. Part of the log format.
+const (
+	entryBatch byte = 1 // a batch of commands applied in order, atomically: now(uvarint ms) count{command}
+)
+
+var errCorruptEntry = errors.New("raftfsm: corrupt log entry")
+
+// Uint64Arg encodes a fixed-width number argument.
+func Uint64Arg(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// Int64Arg encodes a fixed-width signed number argument.
+func Int64Arg(v int64) []byte { return Uint64Arg(uint64(v)) }
+
+// encodeBatch encodes commands stamped with the proposer's time (Unix ms) as one log entry.
+func encodeBatch(now int64, cmds []Command) []byte {
+	size := 1 + 2*binary.MaxVarintLen64
+	for _, c := range cmds {
+		size += 2 + binary.MaxVarintLen64
+		for _, a := range c.Args {
+			size += binary.MaxVarintLen64 + len(a)
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, entryBatch)
+	b = binary.AppendUvarint(b, uint64(now))
+	b = binary.AppendUvarint(b, uint64(len(cmds)))
+	for _, c := range cmds {
+		b = append(b, byte(c.Op), byte(c.DB))
+		b = binary.AppendUvarint(b, uint64(len(c.Args)))
+		for _, a := range c.Args {
+			b = binary.AppendUvarint(b, uint64(len(a)))
+			b = append(b, a...)
+		}
+	}
+	return b
+}
+
+// decodeBatch decodes a batch entry (after its type byte). Arguments alias data.
+func decodeBatch(data []byte) (now int64, cmds []Command, err error) {
+	d := decoder{b: data}
+	now = int64(d.uvarint())
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(data)) {
+		return 0, nil, errCorruptEntry
+	}
+	cmds = make([]Command, n)
+	for i := range cmds {
+		cmds[i].Op = Op(d.byte())
+		cmds[i].DB = int(d.byte())
+		na := d.uvarint()
+		if d.err != nil || na > uint64(len(d.b)) {
+			return 0, nil, errCorruptEntry
+		}
+		cmds[i].Args = make([][]byte, na)
+		for j := range cmds[i].Args {
+			cmds[i].Args[j] = d.bytes(d.uvarint())
+		}
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return 0, nil, errCorruptEntry
+	}
+	return now, cmds, nil
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCorruptEntry
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || len(d.b) == 0 {
+		d.err = errCorruptEntry
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) bytes(n uint64) []byte {
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errCorruptEntry
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+// ResultKind says how a Result is turned into a reply.
+type ResultKind byte
+
+// Result kinds.
+const (
+	ResultOK ResultKind = iota
+	ResultInt
+	ResultBulk
+	ResultNil
+	ResultErr
+)
+
+// Result is the outcome of one applied command: what the client is told.
+type Result struct {
+	Kind  ResultKind
+	Int   int64
+	Bytes []byte
+	Err   error // engine sentinel errors, or errors of this package
+}
+
+func (r Result) String() string {
+	switch r.Kind {
+	case ResultOK:
+		return "OK"
+	case ResultInt:
+		return fmt.Sprint(r.Int)
+	case ResultBulk:
+		return fmt.Sprintf("%q", r.Bytes)
+	case ResultNil:
+		return "(nil)"
+	}
+	return "error: " + r.Err.Error()
+}

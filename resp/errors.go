@@ -1,0 +1,96 @@
+package resp
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/flin-resp/flin-resp/engine"
+	"github.com/flin-resp/flin-resp/raftfsm"
+)
+
+// Redis's error replies, byte for byte. Clients match on these.
+const (
+	errSyntax          = "ERR syntax error"
+	errNotInteger      = "ERR value is not an integer or out of range"
+	errOverflow        = "ERR increment or decrement would overflow"
+	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errDBIndex         = "ERR DB index is out of range"
+	errNoAuth          = "NOAUTH Authentication required."
+	errWrongPass       = "WRONGPASS invalid username-password pair or user is disabled."
+	errNoPassword      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	errNoProto         = "NOPROTO unsupported protocol version"
+	errProtoNotInteger = "ERR Protocol version is not an integer or out of range"
+	errHelloNoAuth     = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errTooBig          = "ERR write too large for one transaction"
+	errNotLeader       = "ERR this node is not the Raft leader and cannot accept writes"
+	errShutdown        = "ERR server is shutting down"
+)
+
+func errArity(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+func errInvalidExpire(name string) string {
+	return "ERR invalid expire time in '" + name + "' command"
+}
+
+// errUnknownCommand builds Redis's reply to an unknown command, quoting up to 128 bytes of arguments.
+func errUnknownCommand(args [][]byte) string {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		room := 128 - b.Len()
+		if len(a) > room {
+			a = a[:room]
+		}
+		fmt.Fprintf(&b, "'%s' ", a)
+	}
+	name := args[0]
+	if len(name) > 128 {
+		name = name[:128]
+	}
+	return sanitize(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", name, b.String()))
+}
+
+func errUnknownSubcommand(sub []byte, cmd string) string {
+	if len(sub) > 128 {
+		sub = sub[:128]
+	}
+	return sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", sub, strings.ToUpper(cmd)))
+}
+
+// sanitize replaces CR and LF, which cannot appear in an error line, with spaces as Redis does.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// errorText maps an error from the engine or Raft to the reply a Redis client expects.
+func errorText(err error) string {
+	switch {
+	case errors.Is(err, engine.ErrWrongType):
+		return errWrongType
+	case errors.Is(err, engine.ErrNotInteger):
+		return errNotInteger
+	case errors.Is(err, engine.ErrOverflow):
+		return errOverflow
+	case errors.Is(err, engine.ErrBadDB):
+		return errDBIndex
+	case errors.Is(err, raftfsm.ErrTooBig):
+		return errTooBig
+	case errors.Is(err, raftfsm.ErrNotLeader):
+		return errNotLeader
+	case errors.Is(err, raftfsm.ErrShutdown):
+		return errShutdown
+	case errors.Is(err, raftfsm.ErrUnknownOutcome):
+		return "ERR " + sanitize(err.Error())
+	}
+	return "ERR " + sanitize(err.Error())
+}

@@ -1,0 +1,174 @@
+// Package resp is flin-resp's RESP front end: connections, the command table, argument parsing and
+// replies in RESP2 and RESP3. Writes are handed to a Proposer (Raft); reads go to the engine.
+package resp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flin-resp/flin-resp/engine"
+	"github.com/flin-resp/flin-resp/raftfsm"
+)
+
+// Proposer commits writes; raftfsm.Node is one.
+type Proposer interface {
+	// Propose commits cmds as one atomic log entry stamped with now (Unix ms) and returns one
+	// result per command.
+	Propose(now int64, cmds []raftfsm.Command) ([]raftfsm.Result, error)
+	// Status describes the replication state for INFO.
+	Status() raftfsm.Status
+	// Snapshot takes a snapshot now (SAVE, BGSAVE).
+	Snapshot() error
+}
+
+// Config configures a Server.
+type Config struct {
+	// RequirePass, when set, is the password of the default user (Redis's requirepass).
+	RequirePass string
+	// MaxBulkLen is the largest bulk argument accepted (Redis's proto-max-bulk-len). Default 512 MB.
+	MaxBulkLen int64
+	// ReadBufferSize is the size of each connection's read buffer. Default 64 KiB: large enough to
+	// take a deep pipeline of 1 KiB values in one read, so its writes become one Raft entry.
+	ReadBufferSize int
+	// MaxBatchBytes bounds the argument bytes of one Raft entry built from a pipeline. Default 1 MiB.
+	MaxBatchBytes int
+	// Version is the flin-resp version INFO reports.
+	Version string
+	// Port, Bind and Dir are reported by CONFIG GET and INFO.
+	Port int
+	Bind string
+	Dir  string
+	// Logger receives connection-level logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.MaxBulkLen == 0 {
+		c.MaxBulkLen = 512 << 20
+	}
+	if c.ReadBufferSize == 0 {
+		c.ReadBufferSize = 64 << 10
+	}
+	if c.MaxBatchBytes == 0 {
+		c.MaxBatchBytes = 1 << 20
+	}
+	if c.Version == "" {
+		c.Version = "0.1.0"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Server serves RESP clients.
+type Server struct {
+	cfg      Config
+	db       *engine.DB
+	proposer Proposer
+	commands commandTable
+	started  time.Time
+
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   map[*Conn]struct{}
+	closing bool
+	wg      sync.WaitGroup
+
+	nextID        atomic.Int64
+	totalConns    atomic.Int64
+	totalCommands atomic.Int64
+}
+
+// NewServer returns a server over db whose writes go through p.
+func NewServer(cfg Config, db *engine.DB, p Proposer) *Server {
+	cfg.setDefaults()
+	return &Server{
+		cfg: cfg, db: db, proposer: p, commands: newCommandTable(),
+		started: time.Now(), conns: map[*Conn]struct{}{},
+	}
+}
+
+// Serve accepts connections on ln until Shutdown. It returns nil after Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return errors.New("resp: server is shut down")
+	}
+	s.ln = ln
+	s.mu.Unlock()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			return err
+		}
+		c := newConn(s, nc)
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			nc.Close()
+			return nil
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		s.totalConns.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.serve()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Shutdown stops accepting, lets every connection finish the batch it is executing (so in-flight
+// writes complete and are answered), then closes the connections. It waits until they are gone or
+// ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	for c := range s.conns {
+		c.stop()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.nc.Close()
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+func (s *Server) connectedClients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}

@@ -1,0 +1,109 @@
+package resp
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/flin-resp/flin-resp/raftfsm"
+)
+
+// flag is a command property, named as in Redis's command table.
+type flag uint16
+
+const (
+	flagWrite    flag = 1 << iota // may modify data; goes through Raft
+	flagReadOnly                  // reads data only
+	flagFast                      // O(1) or O(log N)
+	flagNoAuth                    // allowed before authentication
+	flagAdmin
+	flagLoading // allowed while loading
+	flagStale
+)
+
+var flagNames = []struct {
+	f    flag
+	name string
+}{
+	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagFast, "fast"}, {flagNoAuth, "no_auth"},
+	{flagAdmin, "admin"}, {flagLoading, "loading"}, {flagStale, "stale"},
+}
+
+// runFunc executes a command that does not write: it replies through c's writer.
+type runFunc func(c *Conn, args [][]byte)
+
+// prepareFunc turns a write command into the Raft command that performs it, or returns the error
+// reply (non-empty) when the arguments are bad. Replies come from the applied Result.
+type prepareFunc func(c *Conn, args [][]byte) (cmd raftfsm.Command, errReply string)
+
+// command is an entry of the command table, modelled on Redis's: arity counts the command name;
+// negative means "at least". Key positions are 1-based; lastKey -1 means the last argument.
+type command struct {
+	name                    string
+	arity                   int
+	flags                   flag
+	firstKey, lastKey, step int
+	group, summary          string
+	run                     runFunc
+	prepare                 prepareFunc
+}
+
+// commandTable is the set of commands a server answers, keyed by lowercase name.
+type commandTable map[string]*command
+
+func newCommandTable() commandTable {
+	t := commandTable{}
+	for _, group := range [][]*command{connectionCommands(), serverCommands(), stringCommands(), keyCommands()} {
+		for _, c := range group {
+			t[c.name] = c
+		}
+	}
+	return t
+}
+
+// lookup finds a command by name in any case without allocating.
+func (t commandTable) lookup(name []byte) *command {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return nil
+	}
+	for i, ch := range name {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	return t[string(buf[:len(name)])]
+}
+
+// arityOK reports whether argc (command name included) fits the arity.
+func (c *command) arityOK(argc int) bool {
+	if c.arity >= 0 {
+		return argc == c.arity
+	}
+	return argc >= -c.arity
+}
+
+func (c *command) flagList() []string {
+	var out []string
+	for _, fn := range flagNames {
+		if c.flags&fn.f != 0 {
+			out = append(out, fn.name)
+		}
+	}
+	return out
+}
+
+// sorted returns the commands in name order.
+func (t commandTable) sorted() []*command {
+	out := make([]*command, 0, len(t))
+	for _, c := range t {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// equalFold compares an argument with a lowercase keyword.
+func equalFold(arg []byte, lower string) bool {
+	return len(arg) == len(lower) && strings.EqualFold(string(arg), lower)
+}
