@@ -42,7 +42,7 @@ func cmdQuit(c *Conn, _ [][]byte) {
 
 // checkPassword authenticates the default user. user may be nil (AUTH <password>).
 func (c *Conn) checkPassword(user, pass []byte) string {
-	if user != nil && !equalFold(user, "default") {
+	if user != nil && string(user) != "default" { // user names are case-sensitive
 		return errWrongPass
 	}
 	want := c.srv.cfg.RequirePass
@@ -82,7 +82,9 @@ func cmdAuth(c *Conn, args [][]byte) {
 	c.w.OK()
 }
 
-// cmdHello implements HELLO [protover [AUTH username password] [SETNAME clientname]].
+// cmdHello implements HELLO [protover [AUTH username password] [SETNAME clientname]] as Redis 7.0
+// does: options take effect one by one, in order, so an AUTH or SETNAME stands even when a later
+// option is refused (SETNAME even before the client is authenticated).
 func cmdHello(c *Conn, args [][]byte) {
 	proto := c.w.Protocol()
 	if len(args) >= 2 {
@@ -97,38 +99,31 @@ func cmdHello(c *Conn, args [][]byte) {
 		}
 		proto = int(v)
 	}
-	var user, pass, name []byte
 	for i := 2; i < len(args); i++ {
 		more := len(args) - i - 1
 		switch {
 		case equalFold(args[i], "auth") && more >= 2:
-			user, pass = args[i+1], args[i+2]
+			if e := c.checkPassword(args[i+1], args[i+2]); e != "" {
+				c.w.Error(e)
+				return
+			}
+			c.setAuthenticated()
 			i += 2
 		case equalFold(args[i], "setname") && more >= 1:
-			name = args[i+1]
+			if e := validClientName(args[i+1]); e != "" {
+				c.w.Error(e)
+				return
+			}
+			c.name = string(args[i+1]) // at once, even if HELLO then fails, as in Redis 7.0
 			i++
 		default:
 			c.w.Error("ERR Syntax error in HELLO option '" + sanitize(string(args[i])) + "'")
 			return
 		}
 	}
-	if user != nil {
-		if e := c.checkPassword(user, pass); e != "" {
-			c.w.Error(e)
-			return
-		}
-		c.setAuthenticated()
-	}
 	if !c.authed {
 		c.w.Error(errHelloNoAuth)
 		return
-	}
-	if name != nil {
-		if e := validClientName(name); e != "" {
-			c.w.Error(e)
-			return
-		}
-		c.name = string(name)
 	}
 	c.w.SetProtocol(proto)
 	c.w.Map(7)

@@ -62,7 +62,8 @@ func prepareExpire(unit int64, name string) prepareFunc {
 		}
 		v *= unit
 		now := c.now()
-		if v > 0 && v > math.MaxInt64-now || v < 0 && v < math.MinInt64+now {
+		// Only the addition can overflow: now is positive. Redis accepts any negative time.
+		if v > math.MaxInt64-now {
 			return raftfsm.Command{}, errInvalidExpire(name)
 		}
 		return raftfsm.Command{Op: raftfsm.OpExpire, DB: c.db, Args: [][]byte{

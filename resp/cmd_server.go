@@ -1,6 +1,8 @@
 package resp
 
 import (
+	"bytes"
+
 	"github.com/flin-resp/flin-resp/raftfsm"
 )
 
@@ -64,12 +66,26 @@ func cmdCommand(c *Conn, args [][]byte) {
 	switch {
 	case equalFold(sub, "count") && len(args) == 2:
 		c.w.Int(int64(len(t)))
-	case equalFold(sub, "list") && len(args) == 2:
-		all := t.sorted()
-		c.w.Array(len(all))
-		for _, cmd := range all {
-			c.w.BulkString(cmd.name)
+	case equalFold(sub, "list") && (len(args) == 2 || len(args) == 5 && equalFold(args[2], "filterby")):
+		var keep func(*command) bool
+		if len(args) == 5 {
+			if keep = commandFilter(args[3], args[4]); keep == nil {
+				c.w.Error(errSyntax)
+				return
+			}
 		}
+		var names []string
+		for _, cmd := range t.sorted() {
+			if keep == nil || keep(cmd) {
+				names = append(names, cmd.name)
+			}
+		}
+		c.w.Array(len(names))
+		for _, n := range names {
+			c.w.BulkString(n)
+		}
+	case equalFold(sub, "list"):
+		c.w.Error(errSyntax)
 	case equalFold(sub, "info"):
 		cmds := t.sorted()
 		if len(args) > 2 {
@@ -81,7 +97,7 @@ func cmdCommand(c *Conn, args [][]byte) {
 		c.w.Array(len(cmds))
 		for _, cmd := range cmds {
 			if cmd == nil {
-				c.w.NullArray()
+				c.w.Null() // Redis 7.0 answers "$-1" here, not "*-1"
 			} else {
 				writeCommandInfo(c, cmd)
 			}
@@ -107,11 +123,31 @@ func cmdCommand(c *Conn, args [][]byte) {
 			c.w.BulkString("group")
 			c.w.BulkString(cmd.group)
 		}
-	case equalFold(sub, "count"), equalFold(sub, "list"):
+	case equalFold(sub, "count"):
 		c.w.Error(errArity("command|" + lower(sub)))
 	default:
 		c.w.Error(errUnknownSubcommand(sub, "command"))
 	}
+}
+
+// commandFilter returns the test of COMMAND LIST FILTERBY kind arg, or nil for an unknown kind.
+// There are no modules; ACL categories are the command's group and its read/write/fast/admin
+// flags; an unknown category matches nothing, as in Redis.
+func commandFilter(kind, arg []byte) func(*command) bool {
+	switch {
+	case equalFold(kind, "module"):
+		return func(*command) bool { return false }
+	case equalFold(kind, "pattern"):
+		return func(cmd *command) bool { return globMatch(arg, []byte(cmd.name), true) }
+	case equalFold(kind, "aclcat"):
+		cat := lower(arg)
+		return func(cmd *command) bool {
+			return cmd.group == cat || cat == "read" && cmd.flags&flagReadOnly != 0 ||
+				cat == "write" && cmd.flags&flagWrite != 0 || cat == "fast" && cmd.flags&flagFast != 0 ||
+				cat == "admin" && cmd.flags&flagAdmin != 0
+		}
+	}
+	return nil
 }
 
 func writeCommandInfo(c *Conn, cmd *command) {
@@ -153,17 +189,27 @@ func (c *Conn) configParams() [][2]string {
 	}
 }
 
-// cmdConfig implements CONFIG GET pattern...; other subcommands come later.
+// cmdConfig implements CONFIG GET pattern...; other subcommands come later. As in Redis 7.0, a
+// pattern without glob characters is a name looked up in any case and reported as given.
 func cmdConfig(c *Conn, args [][]byte) {
 	sub := args[1]
 	switch {
 	case equalFold(sub, "get") && len(args) >= 3:
+		params := c.configParams()
 		var out [][2]string
-		for _, p := range c.configParams() {
-			for _, pat := range args[2:] {
-				if globMatch(pat, []byte(p[0]), true) {
+		seen := make([]bool, len(params))
+		for _, pat := range args[2:] {
+			glob := bytes.ContainsAny(pat, "[*?")
+			for i, p := range params {
+				if seen[i] {
+					continue
+				}
+				if glob && globMatch(pat, []byte(p[0]), true) {
 					out = append(out, p)
-					break
+					seen[i] = true
+				} else if !glob && equalFold(pat, p[0]) {
+					out = append(out, [2]string{string(pat), p[1]})
+					seen[i] = true
 				}
 			}
 		}

@@ -47,10 +47,13 @@ func cmdMGet(c *Conn, args [][]byte) {
 }
 
 // prepareSet parses SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL] as Redis 7.0 does.
+// An option may repeat (the last expire wins, and only it is validated), but two different expire
+// options, or one with KEEPTTL, are a syntax error.
 func prepareSet(c *Conn, args [][]byte) (raftfsm.Command, string) {
 	var flags byte
 	var unit int64 // 0: no expiry; 1000: seconds; 1: milliseconds
 	var absolute bool
+	var expKind string // the expire option given ("ex", "px", "exat", "pxat"), if any
 	var expArg []byte
 	for i := 3; i < len(args); i++ {
 		a := args[i]
@@ -62,10 +65,10 @@ func prepareSet(c *Conn, args [][]byte) (raftfsm.Command, string) {
 			flags |= raftfsm.SetXX
 		case equalFold(a, "get"):
 			flags |= raftfsm.SetGet
-		case equalFold(a, "keepttl") && expArg == nil:
+		case equalFold(a, "keepttl") && expKind == "":
 			flags |= raftfsm.SetKeepTTL
-		case hasNext && flags&raftfsm.SetKeepTTL == 0 && expArg == nil &&
-			(equalFold(a, "ex") || equalFold(a, "px") || equalFold(a, "exat") || equalFold(a, "pxat")):
+		case hasNext && flags&raftfsm.SetKeepTTL == 0 && isExpireOption(a, expKind):
+			expKind = lower(a)
 			unit, absolute = 1000, len(a) == 4
 			if a[0] == 'p' || a[0] == 'P' {
 				unit = 1
@@ -86,6 +89,17 @@ func prepareSet(c *Conn, args [][]byte) (raftfsm.Command, string) {
 	return raftfsm.Command{Op: raftfsm.OpSet, DB: c.db, Args: [][]byte{
 		args[1], args[2], {flags}, raftfsm.Int64Arg(at),
 	}}, ""
+}
+
+// isExpireOption reports whether a is EX, PX, EXAT or PXAT and, if an expire option was already
+// given (prev), the same one.
+func isExpireOption(a []byte, prev string) bool {
+	for _, o := range []string{"ex", "px", "exat", "pxat"} {
+		if equalFold(a, o) {
+			return prev == "" || prev == o
+		}
+	}
+	return false
 }
 
 // expireAt turns an EX/PX/EXAT/PXAT argument into an absolute Unix ms time with Redis's checks:

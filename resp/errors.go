@@ -21,7 +21,7 @@ const (
 	errNoPassword      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 	errNoProto         = "NOPROTO unsupported protocol version"
 	errProtoNotInteger = "ERR Protocol version is not an integer or out of range"
-	errHelloNoAuth     = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errHelloNoAuth     = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 	errTooBig          = "ERR write too large for one transaction"
 	errNotLeader       = "ERR this node is not the Raft leader and cannot accept writes"
 	errShutdown        = "ERR server is shutting down"

@@ -76,11 +76,20 @@ type parser struct {
 	maxBulk       int64
 	authenticated bool
 	maxCmds       int // stop after this many commands; 0: no limit
+	lineMax       int // protoInlineMaxSize if 0; tests lower it
 
 	cmds   [][][]byte // returned commands; each is a window of args
 	args   [][]byte   // arguments of all returned commands
 	inline []byte     // copies of inline arguments
 	offs   []int      // (offset, length) of the pending command's arguments
+
+	// The line where parsing stopped (an inline request, a count or a bulk
+	// header without its terminator) is searched again when more bytes
+	// arrive, from where the last search ended, so that a line arriving a
+	// byte at a time costs linear time. lineNUL records a NUL byte before
+	// the terminator, which hides it for good.
+	lineScanned int
+	lineNUL     bool
 
 	// A multibulk command whose header has been parsed but whose arguments
 	// are not all buffered yet. It starts at buf[0] of the next parse call;
@@ -134,6 +143,14 @@ func (p *parser) parse(buf []byte) ([][][]byte, int, error) {
 	return p.cmds, pos, nil
 }
 
+// maxLine returns how many bytes a line may occupy without its terminator.
+func (p *parser) maxLine() int {
+	if p.lineMax > 0 {
+		return p.lineMax
+	}
+	return protoInlineMaxSize
+}
+
 // need returns how many bytes, counted from the start of the pending command,
 // the buffer must hold before the argument being read is complete, or 0 if
 // that is unknown.
@@ -151,9 +168,9 @@ func (p *parser) need() int {
 // processInlineBuffer does. It returns the bytes consumed, 0 if the line is
 // incomplete.
 func (p *parser) parseInline(b []byte) (int, error) {
-	nl := cIndexByte(b, '\n')
+	nl := p.findLineEnd(b, '\n')
 	if nl < 0 {
-		if len(b) > protoInlineMaxSize {
+		if len(b) > p.maxLine() {
 			return 0, protocolError("too big inline request")
 		}
 		return 0, nil
@@ -177,9 +194,9 @@ func (p *parser) parseInline(b []byte) (int, error) {
 // first part of processMultibulkBuffer does. It returns the bytes consumed, 0
 // if the line is incomplete. For a positive count it starts a pending command.
 func (p *parser) parseMultibulkHeader(b []byte) (int, error) {
-	cr := cIndexByte(b, '\r')
+	cr := p.findLineEnd(b, '\r')
 	if cr < 0 {
-		if len(b) > protoInlineMaxSize {
+		if len(b) > p.maxLine() {
 			return 0, protocolError("too big mbulk count string")
 		}
 		return 0, nil
@@ -211,9 +228,9 @@ func (p *parser) parseBulks(b []byte) (bool, error) {
 	q := p.resume
 	for p.remaining > 0 {
 		if p.bulkLen < 0 {
-			cr := cIndexByte(b[q:], '\r')
+			cr := p.findLineEnd(b[q:], '\r')
 			if cr < 0 {
-				if len(b)-q > protoInlineMaxSize {
+				if len(b)-q > p.maxLine() {
 					return false, protocolError("too big bulk count string")
 				}
 				p.resume = q
@@ -384,13 +401,32 @@ func hexValue(c byte) byte {
 	}
 }
 
-// cIndexByte returns the index of the first c in b as C's strchr finds it in
-// a NUL-terminated copy of b: -1 if there is none or a NUL byte comes first.
-func cIndexByte(b []byte, c byte) int {
-	i := bytes.IndexByte(b, c)
-	if i < 0 || bytes.IndexByte(b[:i], 0) >= 0 {
+// findLineEnd returns the index of the first c in line as C's strchr finds
+// it in a NUL-terminated copy: -1 if there is none or a NUL byte comes first.
+// line starts where the previous search that found nothing started, if any.
+func (p *parser) findLineEnd(line []byte, c byte) int {
+	if p.lineNUL {
 		return -1
 	}
+	if p.lineScanned > len(line) {
+		p.lineScanned = 0 // not the same line: search it all
+	}
+	rest := line[p.lineScanned:]
+	i := bytes.IndexByte(rest, c)
+	if i < 0 {
+		if bytes.IndexByte(rest, 0) >= 0 {
+			p.lineNUL = true
+		} else {
+			p.lineScanned = len(line)
+		}
+		return -1
+	}
+	if bytes.IndexByte(rest[:i], 0) >= 0 {
+		p.lineNUL = true
+		return -1
+	}
+	i += p.lineScanned
+	p.lineScanned = 0 // the next search is for another line
 	return i
 }
 

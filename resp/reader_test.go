@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -146,6 +147,54 @@ func TestParseRequests(t *testing.T) {
 				t.Errorf("consumed = %d, want %d", consumed, tt.consumed)
 			}
 		})
+	}
+}
+
+func TestString2ll(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true},
+		{"1", 1, true},
+		{"-1", -1, true},
+		{"1024", 1024, true},
+		{"9223372036854775807", math.MaxInt64, true},
+		{"-9223372036854775808", math.MinInt64, true},
+		{"", 0, false},
+		{"-", 0, false},
+		{"-0", 0, false},
+		{"00", 0, false},
+		{"01", 0, false},
+		{"+1", 0, false},
+		{" 1", 0, false},
+		{"1 ", 0, false},
+		{"1a", 0, false},
+		{"0x10", 0, false},
+		{"9223372036854775808", 0, false},
+		{"-9223372036854775809", 0, false},
+		{"18446744073709551615", 0, false},
+		{"18446744073709551616", 0, false},
+		{"99999999999999999999", 0, false},
+		{"-00000000000000000001", 0, false},
+		{"100000000000000000000", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := string2ll([]byte(tt.in))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("string2ll(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestNewRequestReaderDefaults(t *testing.T) {
+	t.Parallel()
+	rr := NewRequestReader(strings.NewReader(""), 0, -1)
+	if len(rr.buf) != DefaultReadBufferSize || rr.p.maxBulk != DefaultMaxBulkLen || !rr.p.authenticated {
+		t.Errorf("buffer %d, maxBulk %d, authenticated %v; want %d, %d, true",
+			len(rr.buf), rr.p.maxBulk, rr.p.authenticated, DefaultReadBufferSize, DefaultMaxBulkLen)
 	}
 }
 
@@ -339,6 +388,20 @@ func TestReadBatchOneByteAtATime(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, pipelineCmds) {
 			t.Fatalf("bufSize %d: got %q, want %q", bufSize, got, pipelineCmds)
+		}
+	}
+}
+
+func TestReadBatchNULHidesNewlineAcrossReads(t *testing.T) {
+	t.Parallel()
+	in := "PING\r\nPI\x00NG\r\nPING\r\n*1\r\n$1\r\na\r\n"
+	for _, r := range []io.Reader{strings.NewReader(in), iotest.OneByteReader(strings.NewReader(in))} {
+		got, err := readAll(t, NewRequestReader(r, 4, 0))
+		if err != io.EOF {
+			t.Fatalf("err = %v, want io.EOF", err)
+		}
+		if want := [][]string{cmd("PING")}; !reflect.DeepEqual(got, want) {
+			t.Errorf("got %q, want %q", got, want)
 		}
 	}
 }
