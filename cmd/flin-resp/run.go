@@ -36,6 +36,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (err error) {
 	node, err := raftfsm.Start(raftfsm.Config{
 		ID: cfg.nodeID, Dir: filepath.Join(cfg.dir, "raft"), BindAddr: cfg.raftAddr,
 		Bootstrap: true, Logger: log,
+		// A one-voter cluster has no peer to wait for: elect itself quickly at start-up.
+		HeartbeatTimeout: 150 * time.Millisecond, ElectionTimeout: 150 * time.Millisecond,
 	}, db)
 	if err != nil {
 		return err
