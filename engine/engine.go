@@ -15,6 +15,12 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 )
 
+// inMemoryValueLimit is the value threshold, and so the largest value, of an in-memory engine:
+// Badger's maximum (1 MB), or less when a small memtable makes its largest transaction smaller.
+func inMemoryValueLimit(memTableSize int64) int64 {
+	return min(1<<20, memTableSize*15/100-1)
+}
+
 // ErrTxnTooBig is returned by a write when the transaction has grown past Badger's limit; the caller
 // may commit what it has and continue in a new transaction.
 var ErrTxnTooBig = badger.ErrTxnTooBig
@@ -45,7 +51,10 @@ func Open(opts Options) (*DB, error) {
 		WithNumVersionsToKeep(1).
 		WithLogger(badgerLogger{opts.Logger})
 	if opts.InMemory {
+		// In memory Badger has no value log: every value must stay under the threshold, whose maximum
+		// is 1 MB. Values that large are refused with ErrValueTooLarge.
 		bo.Dir, bo.ValueDir = "", ""
+		bo = bo.WithValueThreshold(inMemoryValueLimit(opts.MemTableSize))
 	}
 	bdb, err := badger.Open(bo)
 	if err != nil {
@@ -134,10 +143,13 @@ func (d *DB) checkDB(db int) error {
 // Begin starts a transaction at time now (Unix ms), which decides what has expired. A write
 // transaction holds the engine's single write lock until Commit or Discard.
 func (d *DB) Begin(now int64, write bool) *Tx {
+	tx := &Tx{db: d, now: now, write: write}
 	if write {
 		d.writeMu.Lock()
+		tx.version = d.version
 	}
-	return &Tx{db: d, txn: d.bdb.NewTransaction(write), now: now, write: write, version: d.version}
+	tx.txn = d.bdb.NewTransaction(write)
+	return tx
 }
 
 // Update runs fn in a write transaction at the current time and commits it if fn returns nil.

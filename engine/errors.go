@@ -11,4 +11,5 @@ var (
 	ErrBadDB         = errors.New("engine: database index out of range")
 	ErrReadOnlyTx    = errors.New("engine: write in a read-only transaction")
 	ErrInvalidExpire = errors.New("engine: invalid expire time")
+	ErrValueTooLarge = errors.New("engine: value too large for an in-memory engine (1 MB at most)")
 )

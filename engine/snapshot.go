@@ -11,35 +11,43 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 )
 
-var snapshotMagic = []byte("FLINSNAP1\n")
+var snapshotMagic = []byte("FLINSNAP2\n")
 
 // Snapshot is a point-in-time view of the whole engine, for Raft snapshots and backups.
 type Snapshot struct {
 	txn     *badger.Txn
+	it      *badger.Iterator
 	applied uint64
 }
 
 // Snapshot captures the engine as it is now. Call it while no write Tx is open (as Raft does, between
 // applies); the returned view may then be written out while writes go on. Release it when done.
 func (d *DB) Snapshot() *Snapshot {
-	return &Snapshot{txn: d.bdb.NewTransaction(false), applied: d.applied.Load()}
+	txn := d.bdb.NewTransaction(false)
+	// Open the iterator now: it pins the current tables, which a later DropPrefix (FLUSHDB) would
+	// otherwise take away from under the read transaction.
+	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256})
+	return &Snapshot{txn: txn, it: it, applied: d.applied.Load()}
 }
 
 // Applied is the applied index the snapshot holds.
 func (s *Snapshot) Applied() uint64 { return s.applied }
 
 // Release frees the snapshot's read transaction.
-func (s *Snapshot) Release() { s.txn.Discard() }
+func (s *Snapshot) Release() {
+	s.it.Close()
+	s.txn.Discard()
+}
 
-// WriteTo streams the snapshot: a magic line, then length-prefixed key/value records.
+// WriteTo streams the snapshot, once: a magic line, the applied index (uvarint), then length-prefixed
+// key/value records.
 func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	cw := &countingWriter{w: bw}
-	if _, err := cw.Write(snapshotMagic); err != nil {
+	if _, err := cw.Write(binary.AppendUvarint(append([]byte(nil), snapshotMagic...), s.applied)); err != nil {
 		return cw.n, err
 	}
-	it := s.txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256})
-	defer it.Close()
+	it := s.it
 	var hdr []byte
 	for it.Rewind(); it.Valid(); it.Next() {
 		item := it.Item()
@@ -71,19 +79,51 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// SnapshotApplied reads the applied index from the start of a snapshot written by Snapshot.WriteTo.
+func SnapshotApplied(r io.Reader) (uint64, error) {
+	return readSnapshotHeader(bufio.NewReader(r))
+}
+
+func readSnapshotHeader(br *bufio.Reader) (uint64, error) {
+	magic := make([]byte, len(snapshotMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || !bytes.Equal(magic, snapshotMagic) {
+		return 0, fmt.Errorf("engine: not a flin-resp snapshot")
+	}
+	applied, err := binary.ReadUvarint(br)
+	if err != nil {
+		return 0, fmt.Errorf("engine: snapshot header: %w", err)
+	}
+	return applied, nil
+}
+
 // Restore replaces the whole engine with a snapshot written by Snapshot.WriteTo. The applied index is
 // written last, so a restore cut short leaves the engine behind any snapshot and is redone.
 func (d *DB) Restore(r io.Reader) error {
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
 	br := bufio.NewReaderSize(r, 1<<20)
-	magic := make([]byte, len(snapshotMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || !bytes.Equal(magic, snapshotMagic) {
-		return fmt.Errorf("engine: restore: not a flin-resp snapshot")
+	if _, err := readSnapshotHeader(br); err != nil {
+		return fmt.Errorf("engine: restore: %w", err)
 	}
 	if err := d.bdb.DropAll(); err != nil {
 		return fmt.Errorf("engine: restore: %w", err)
 	}
+	if err := d.load(br); err != nil {
+		// Whatever made it in is incomplete, and the applied index (written last) is not there:
+		// make the counters say so, so the next boot restores again.
+		if lerr := d.loadSystem(); lerr != nil {
+			return errors.Join(err, lerr)
+		}
+		return err
+	}
+	for i := range d.counts {
+		d.counts[i].Store(0)
+	}
+	return d.loadSystem()
+}
+
+// load bulk-loads snapshot records and writes the applied index last.
+func (d *DB) load(br *bufio.Reader) error {
 	wb := d.bdb.NewWriteBatch()
 	defer wb.Cancel()
 	var applied []byte
@@ -102,9 +142,13 @@ func (d *DB) Restore(r io.Reader) error {
 		if klen > 1<<20 || vlen > 1<<31 {
 			return fmt.Errorf("engine: restore: corrupt record (key %d bytes, value %d bytes)", klen, vlen)
 		}
-		kv := make([]byte, klen+vlen)
-		if _, err := io.ReadFull(br, kv); err != nil {
+		// Read as the bytes arrive: a corrupt length must not allocate gigabytes up front.
+		kv, err := io.ReadAll(io.LimitReader(br, int64(klen+vlen)))
+		if err != nil {
 			return fmt.Errorf("engine: restore: %w", err)
+		}
+		if uint64(len(kv)) != klen+vlen {
+			return fmt.Errorf("engine: restore: %w", io.ErrUnexpectedEOF)
 		}
 		k, v := kv[:klen], kv[klen:]
 		if bytes.Equal(k, keyApplied) {
@@ -126,8 +170,5 @@ func (d *DB) Restore(r io.Reader) error {
 	if err := d.bdb.Sync(); err != nil {
 		return fmt.Errorf("engine: restore: %w", err)
 	}
-	for i := range d.counts {
-		d.counts[i].Store(0)
-	}
-	return d.loadSystem()
+	return nil
 }

@@ -120,6 +120,9 @@ func (tx *Tx) put(db int, key []byte, old meta, phys bool, typ Type, expireAt in
 	if !tx.write {
 		return ErrReadOnlyTx
 	}
+	if tx.db.opts.InMemory && int64(metaHeaderLen+len(payload)) >= inMemoryValueLimit(tx.db.opts.MemTableSize)-1024 {
+		return ErrValueTooLarge
+	}
 	if err := tx.txn.Set(metaKey(nil, db, key), encodeMeta(typ, expireAt, payload)); err != nil {
 		return err
 	}

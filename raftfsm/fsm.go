@@ -43,162 +43,179 @@ func (f *FSM) Stats() FSMStats {
 // Apply applies a single entry.
 func (f *FSM) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
 
-// ApplyBatch applies entries in one engine transaction, splitting it where Badger's transaction limit
-// or a flush needs it. The response of a command entry is its []Result.
+// ApplyBatch applies entries in one engine transaction. When Badger finds the transaction too big it is
+// split in halves, down to single entries; a single entry too big for any transaction fails as a whole,
+// identically on every replica. The response of a command entry is its []Result.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
-	b := batchApplier{f: f, out: out}
+	entries := make([]decodedEntry, 0, len(logs))
 	for i, l := range logs {
-		if err := b.apply(i, l); err != nil {
-			// The engine failed underneath us (I/O, corruption). Continuing would let this replica's
-			// state diverge from the log; stop the process and let restart replay from the log.
-			panic(fmt.Sprintf("raftfsm: apply of index %d failed: %v", l.Index, err))
+		if l.Index <= f.db.Applied() {
+			f.skippedEntries.Add(1)
+			continue
+		}
+		e, err := decodeEntry(l)
+		if err != nil {
+			// The engine cannot apply what this version does not understand: stop rather than diverge.
+			panic(fmt.Sprintf("raftfsm: index %d: %v", l.Index, err))
+		}
+		e.out = &out[i]
+		entries = append(entries, e)
+	}
+	// Flushes bypass transactions, so they split the batch.
+	start := 0
+	for i, e := range entries {
+		if e.flush != nil {
+			f.mustApply(entries[start:i])
+			f.applyFlush(e)
+			start = i + 1
 		}
 	}
-	if err := b.commit(); err != nil {
-		panic(fmt.Sprintf("raftfsm: commit up to index %d failed: %v", logs[len(logs)-1].Index, err))
-	}
+	f.mustApply(entries[start:])
 	return out
 }
 
-// batchApplier holds the open transaction of one ApplyBatch call.
-type batchApplier struct {
-	f     *FSM
-	out   []any
-	tx    *engine.Tx
-	first int         // index in logs of the first entry in tx
-	logs  []*raft.Log // entries in tx, for a replay after ErrTxnTooBig
+// decodedEntry is a decoded log entry and where its response goes.
+type decodedEntry struct {
+	log   *raft.Log
+	now   int64
+	cmds  []Command
+	bad   error    // the payload did not decode: every replica answers with this error
+	flush *Command // the entry is a lone FLUSHDB/FLUSHALL
+	out   *any
 }
 
-func (b *batchApplier) apply(i int, l *raft.Log) error {
-	if l.Index <= b.f.db.Applied() {
-		b.f.skippedEntries.Add(1)
-		return nil
-	}
-	res, err := b.applyInTx(l)
-	if errors.Is(err, engine.ErrTxnTooBig) && len(b.logs) > 0 {
-		// Commit the entries before this one on their own, then retry it in a fresh transaction.
-		b.tx.Discard()
-		b.tx = nil
-		pending := b.logs
-		b.logs = nil
-		for j, pl := range pending {
-			r, err := b.applyInTx(pl)
-			if err != nil {
-				return err
-			}
-			b.out[i-len(pending)+j] = r
-			b.logs = append(b.logs, pl)
-		}
-		if err := b.commit(); err != nil {
-			return err
-		}
-		res, err = b.applyInTx(l)
-	}
-	if errors.Is(err, engine.ErrTxnTooBig) {
-		// One entry alone is too big for Badger: it fails as a whole, identically on every replica.
-		b.tx.Discard()
-		b.tx = nil
-		res = tooBig(l)
-		err = b.recordOnly(l.Index)
-	}
-	if err != nil {
-		return err
-	}
-	b.out[i] = res
-	return nil
-}
-
-// applyInTx applies one entry in the open transaction (opening one if needed).
-func (b *batchApplier) applyInTx(l *raft.Log) (any, error) {
-	if b.tx == nil {
-		b.tx = b.f.db.Begin(0, true)
-	}
+func decodeEntry(l *raft.Log) (decodedEntry, error) {
+	e := decodedEntry{log: l}
 	if l.Type != raft.LogCommand || len(l.Data) == 0 {
-		b.tx.SetApplied(l.Index)
-		b.logs = append(b.logs, l)
-		return nil, nil
+		return e, nil
 	}
 	if l.Data[0] != entryBatch {
-		// An entry type this version does not know: applying anything else would diverge.
-		return nil, fmt.Errorf("unknown entry type %d (written by a newer flin-resp?)", l.Data[0])
+		return e, fmt.Errorf("unknown entry type %d (written by a newer flin-resp?)", l.Data[0])
 	}
-	now, cmds, err := decodeBatch(l.Data[1:])
-	if err != nil {
-		return nil, err
+	var err error
+	if e.now, e.cmds, err = decodeBatch(l.Data[1:]); err != nil {
+		e.bad = fmt.Errorf("%w: %v", ErrBadCommand, err)
+		e.cmds = nil
+		return e, nil
 	}
-	b.tx.SetNow(now)
-	results := make([]Result, len(cmds))
-	for i, c := range cmds {
+	if len(e.cmds) == 1 && (e.cmds[0].Op == OpFlushDB || e.cmds[0].Op == OpFlushAll) {
+		e.flush = &e.cmds[0]
+	}
+	return e, nil
+}
+
+func (f *FSM) mustApply(entries []decodedEntry) {
+	if err := f.applyGroup(entries); err != nil {
+		// The engine failed underneath us (I/O, corruption). Continuing would let this replica's state
+		// diverge from the log; stop the process, and restart applies from the engine's applied index.
+		panic(fmt.Sprintf("raftfsm: apply failed: %v", err))
+	}
+}
+
+// applyGroup applies entries in one transaction, splitting on ErrTxnTooBig.
+func (f *FSM) applyGroup(entries []decodedEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	tx := f.db.Begin(0, true)
+	results := make([]any, len(entries))
+	commands := uint64(0)
+	var err error
+	for i, e := range entries {
+		if results[i], err = applyEntry(tx, e); err != nil {
+			break
+		}
+		if len(e.cmds) > 0 || e.bad != nil {
+			commands++
+		}
+		tx.SetApplied(e.log.Index)
+	}
+	if err == nil {
+		err = tx.Commit()
+	} else {
+		tx.Discard()
+	}
+	switch {
+	case err == nil:
+		for i, e := range entries {
+			*e.out = results[i]
+		}
+		f.appliedEntries.Add(commands)
+		return nil
+	case !errors.Is(err, engine.ErrTxnTooBig):
+		return err
+	case len(entries) > 1:
+		half := len(entries) / 2
+		if err := f.applyGroup(entries[:half]); err != nil {
+			return err
+		}
+		return f.applyGroup(entries[half:])
+	}
+	e := entries[0]
+	*e.out = errorResults(e, ErrTooBig)
+	f.appliedEntries.Add(1)
+	tx = f.db.Begin(0, true)
+	tx.SetApplied(e.log.Index)
+	return tx.Commit()
+}
+
+// applyEntry applies one entry's commands in tx. Errors a client caused are results; an error
+// returned stops the group.
+func applyEntry(tx *engine.Tx, e decodedEntry) (any, error) {
+	if e.log.Type != raft.LogCommand || len(e.cmds) == 0 && e.bad == nil {
+		return nil, nil // configuration changes and empty entries only advance the applied index
+	}
+	if e.bad != nil {
+		return errorResults(e, e.bad), nil
+	}
+	tx.SetNow(e.now)
+	results := make([]Result, len(e.cmds))
+	for i, c := range e.cmds {
 		spec, err := validate(c)
+		if err == nil && spec.apply == nil {
+			err = fmt.Errorf("raftfsm: a flush must be alone in its entry: %w", ErrBadCommand)
+		}
 		if err != nil {
 			results[i] = Result{Kind: ResultErr, Err: err}
 			continue
 		}
-		if spec.apply == nil {
-			if results[i], err = b.flush(c, l.Index); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if results[i], err = spec.apply(b.tx, c); err != nil {
+		if results[i], err = spec.apply(tx, c); err != nil {
 			return nil, err
 		}
 	}
-	b.tx.SetApplied(l.Index)
-	b.logs = append(b.logs, l)
-	b.f.appliedEntries.Add(1)
 	return results, nil
 }
 
-// flush runs FLUSHDB/FLUSHALL, which bypass transactions: commit what came before, then drop.
-// Flushes are idempotent, so a crash between the two only repeats the flush.
-func (b *batchApplier) flush(c Command, index uint64) (Result, error) {
-	now := b.tx.Now()
-	if err := b.commit(); err != nil {
-		return Result{}, err
-	}
-	defer func() { b.tx = b.f.db.Begin(now, true) }()
+// applyFlush runs a lone FLUSHDB/FLUSHALL entry: it drops the data and then records the index.
+// A crash in between repeats the flush, which is idempotent.
+func (f *FSM) applyFlush(e decodedEntry) {
 	var err error
-	if c.Op == OpFlushAll {
-		err = b.f.db.FlushAll(0)
+	if e.flush.Op == OpFlushAll {
+		err = f.db.FlushAll(e.log.Index)
 	} else {
-		err = b.f.db.FlushDB(c.DB, 0)
+		err = f.db.FlushDB(e.flush.DB, e.log.Index)
 	}
-	if errors.Is(err, engine.ErrBadDB) {
-		return Result{Kind: ResultErr, Err: err}, nil
+	switch {
+	case errors.Is(err, engine.ErrBadDB):
+		*e.out = []Result{{Kind: ResultErr, Err: err}}
+		tx := f.db.Begin(0, true)
+		tx.SetApplied(e.log.Index)
+		err = tx.Commit()
+	case err == nil:
+		*e.out = []Result{{Kind: ResultOK}}
 	}
 	if err != nil {
-		return Result{}, err
+		panic(fmt.Sprintf("raftfsm: flush at index %d failed: %v", e.log.Index, err))
 	}
-	return Result{Kind: ResultOK}, nil
+	f.appliedEntries.Add(1)
 }
 
-func (b *batchApplier) recordOnly(index uint64) error {
-	tx := b.f.db.Begin(0, true)
-	tx.SetApplied(index)
-	return tx.Commit()
-}
-
-func (b *batchApplier) commit() error {
-	if b.tx == nil {
-		return nil
-	}
-	err := b.tx.Commit()
-	b.tx = nil
-	b.logs = nil
-	return err
-}
-
-func tooBig(l *raft.Log) []Result {
-	_, cmds, err := decodeBatch(l.Data[1:])
-	n := len(cmds)
-	if err != nil || n == 0 {
-		n = 1
-	}
-	out := make([]Result, n)
+// errorResults answers every command of an entry (at least one) with err.
+func errorResults(e decodedEntry, err error) []Result {
+	out := make([]Result, max(len(e.cmds), 1))
 	for i := range out {
-		out[i] = Result{Kind: ResultErr, Err: ErrTooBig}
+		out[i] = Result{Kind: ResultErr, Err: err}
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	wal "github.com/hashicorp/raft-wal"
+	"github.com/hashicorp/raft-wal/metadb"
 
 	"github.com/flin-resp/flin-resp/engine"
 )
@@ -87,6 +88,7 @@ type Node struct {
 	fsm       *FSM
 	raft      *raft.Raft
 	wal       *wal.WAL
+	meta      *metadb.BoltMetaDB
 	transport *raft.NetworkTransport
 }
 
@@ -98,13 +100,18 @@ func Start(cfg Config, db *engine.DB) (*Node, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Dir, "wal"), 0o755); err != nil {
 		return nil, err
 	}
-	logs, err := wal.Open(filepath.Join(cfg.Dir, "wal"), wal.WithLogger(hlog))
+	// raft-wal v0.4.0's Close does not close the meta store it opens itself (its file lock would stay
+	// held and a reopen in the same process would block): own it and close it ourselves.
+	meta := &metadb.BoltMetaDB{}
+	logs, err := wal.Open(filepath.Join(cfg.Dir, "wal"), wal.WithLogger(hlog), wal.WithMetaStore(meta))
 	if err != nil {
+		meta.Close()
 		return nil, fmt.Errorf("raftfsm: open wal: %w", err)
 	}
-	n := &Node{cfg: cfg, db: db, fsm: NewFSM(db, cfg.Logger), wal: logs}
+	n := &Node{cfg: cfg, db: db, fsm: NewFSM(db, cfg.Logger), wal: logs, meta: meta}
 	if err := n.start(hlog); err != nil {
 		logs.Close()
+		meta.Close()
 		if n.transport != nil {
 			n.transport.Close()
 		}
@@ -167,19 +174,28 @@ func (n *Node) start(hlog hclog.Logger) error {
 
 // catchUpFromSnapshot restores the latest snapshot when the engine is behind it, which happens only
 // if the machine lost engine writes that were not yet synced and Raft has since truncated the log.
+// It compares with the engine's applied index recorded in the snapshot, not Raft's snapshot index,
+// which also counts entries the FSM never sees (a new leader's no-op, barriers).
 func (n *Node) catchUpFromSnapshot(snaps raft.SnapshotStore) error {
 	list, err := snaps.List()
 	if err != nil || len(list) == 0 {
 		return err
 	}
-	latest := list[0]
-	if n.db.Applied() >= latest.Index {
+	_, rc, err := snaps.Open(list[0].ID)
+	if err != nil {
+		return fmt.Errorf("raftfsm: open snapshot: %w", err)
+	}
+	snapApplied, err := engine.SnapshotApplied(rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("raftfsm: snapshot %s: %w", list[0].ID, err)
+	}
+	if n.db.Applied() >= snapApplied {
 		return nil
 	}
 	n.cfg.Logger.Warn("engine is behind the latest snapshot; restoring it",
-		"engine_applied", n.db.Applied(), "snapshot_index", latest.Index)
-	_, rc, err := snaps.Open(latest.ID)
-	if err != nil {
+		"engine_applied", n.db.Applied(), "snapshot_applied", snapApplied, "snapshot_index", list[0].Index)
+	if _, rc, err = snaps.Open(list[0].ID); err != nil {
 		return fmt.Errorf("raftfsm: open snapshot: %w", err)
 	}
 	return n.fsm.Restore(rc)
@@ -284,6 +300,9 @@ func (n *Node) Close() error {
 		err = cerr
 	}
 	if cerr := n.wal.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := n.meta.Close(); err == nil {
 		err = cerr
 	}
 	return err
