@@ -22,8 +22,27 @@ type opSpec struct {
 	args  int
 }
 
-// ops is the dispatch table of write operations.
-var ops = map[Op]opSpec{
+// ops is the dispatch table of write operations: the union of each family's table (a family adds its
+// table to opFamilies).
+var ops = mergeOps(opFamilies...)
+
+var opFamilies = []map[Op]opSpec{coreOps}
+
+func mergeOps(families ...map[Op]opSpec) map[Op]opSpec {
+	all := map[Op]opSpec{}
+	for _, f := range families {
+		for op, spec := range f {
+			if _, dup := all[op]; dup {
+				panic(fmt.Sprintf("raftfsm: operation %d defined twice", op))
+			}
+			all[op] = spec
+		}
+	}
+	return all
+}
+
+// coreOps are the operations of the foundation.
+var coreOps = map[Op]opSpec{
 	OpSet:      {applySet, 4},
 	OpDel:      {applyDel, -1},
 	OpMSet:     {applyMSet, -2},

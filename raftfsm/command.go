@@ -11,6 +11,10 @@ type Op byte
 
 // The write operations. Their arguments are normalised by the proposer (absolute times, parsed flags),
 // so Apply needs no clock and no parsing beyond fixed-width numbers.
+//
+// Number ranges per family, so families can be added independently: core 1-19, strings 20-59,
+// keyspace and expiry 60-89, transactions 90-99, hashes 100-119, lists 120-149, sets 150-169,
+// sorted sets 170-199.
 const (
 	OpSet      Op = 1 // key, value, flags(1), expireAt(8)
 	OpDel      Op = 2 // key...
@@ -149,13 +153,19 @@ const (
 	ResultBulk
 	ResultNil
 	ResultErr
+	ResultArray    // Array; a nil Array with ResultNilArray semantics is ResultNilArray
+	ResultNilArray // RESP2 "*-1", RESP3 null
+	ResultDouble   // Float: a bulk string in RESP2, a double in RESP3
+	ResultStatus   // Bytes as a status line (e.g. "QUEUED")
 )
 
 // Result is the outcome of one applied command: what the client is told.
 type Result struct {
 	Kind  ResultKind
 	Int   int64
+	Float float64
 	Bytes []byte
+	Array []Result
 	Err   error // engine sentinel errors, or errors of this package
 }
 
@@ -167,8 +177,14 @@ func (r Result) String() string {
 		return fmt.Sprint(r.Int)
 	case ResultBulk:
 		return fmt.Sprintf("%q", r.Bytes)
-	case ResultNil:
+	case ResultNil, ResultNilArray:
 		return "(nil)"
+	case ResultDouble:
+		return fmt.Sprint(r.Float)
+	case ResultStatus:
+		return string(r.Bytes)
+	case ResultArray:
+		return fmt.Sprint(r.Array)
 	}
 	return "error: " + r.Err.Error()
 }

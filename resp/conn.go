@@ -149,6 +149,17 @@ func (c *Conn) flushWrites() {
 // writeResult writes an applied command's result.
 func (c *Conn) writeResult(r raftfsm.Result) {
 	switch r.Kind {
+	case raftfsm.ResultArray:
+		c.w.Array(len(r.Array))
+		for _, e := range r.Array {
+			c.writeResult(e)
+		}
+	case raftfsm.ResultNilArray:
+		c.w.NullArray()
+	case raftfsm.ResultDouble:
+		c.w.Double(r.Float)
+	case raftfsm.ResultStatus:
+		c.w.Status(string(r.Bytes))
 	case raftfsm.ResultOK:
 		c.w.OK()
 	case raftfsm.ResultInt:
