@@ -34,6 +34,10 @@ type DB struct {
 	counts  []atomic.Int64 // keys per database, including expired keys not yet removed
 	version uint64         // last collection version handed out; guarded by writeMu
 	applied atomic.Uint64  // last applied index recorded by SetApplied
+
+	bgStop   chan struct{} // closed by Close to stop the housekeeping goroutine
+	bgDone   chan struct{} // closed when it has stopped
+	stopOnce sync.Once
 }
 
 // Open opens (or creates) the engine described by opts.
@@ -65,6 +69,8 @@ func Open(opts Options) (*DB, error) {
 		bdb.Close()
 		return nil, err
 	}
+	d.bgStop, d.bgDone = make(chan struct{}), make(chan struct{})
+	go d.background()
 	return d, nil
 }
 
@@ -108,8 +114,12 @@ func getUint64(txn *badger.Txn, key []byte) (uint64, error) {
 	return n, err
 }
 
-// Close flushes and closes the engine.
-func (d *DB) Close() error { return d.bdb.Close() }
+// Close stops the housekeeping, flushes and closes the engine.
+func (d *DB) Close() error {
+	d.stopOnce.Do(func() { close(d.bgStop) })
+	<-d.bgDone
+	return d.bdb.Close()
+}
 
 // Sync makes every committed write durable.
 func (d *DB) Sync() error { return d.bdb.Sync() }
@@ -193,7 +203,7 @@ func (d *DB) flush(dbs []int, applied uint64) error {
 	defer d.writeMu.Unlock()
 	var prefixes [][]byte
 	for _, db := range dbs {
-		prefixes = append(prefixes, metaPrefix(db), expiryPrefix(db), elementDBPrefix(db))
+		prefixes = append(prefixes, metaPrefix(db), expiryPrefix(db), elementDBPrefix(db), garbagePrefix(db))
 	}
 	if err := d.bdb.DropPrefix(prefixes...); err != nil {
 		return fmt.Errorf("engine: flush: %w", err)

@@ -8,6 +8,7 @@ const (
 	spaceMeta    byte = 'k' // 'k' db key            -> meta (type, expiry, string value or collection header)
 	spaceElement byte = 'e' // 'e' db version tag sub -> element of a hash, list, set or sorted set
 	spaceExpiry  byte = 'x' // 'x' db expireAt key    -> empty; index of keys with a TTL, oldest first
+	spaceGarbage byte = 'g' // 'g' db version         -> empty; elements of a dropped collection, to delete
 )
 
 // Element tags: the sub-space of a collection's elements.
@@ -52,3 +53,9 @@ func elementPrefix(db int, version uint64) []byte {
 }
 
 func elementDBPrefix(db int) []byte { return []byte{spaceElement, byte(db)} }
+
+func garbageKey(db int, version uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{spaceGarbage, byte(db)}, version)
+}
+
+func garbagePrefix(db int) []byte { return []byte{spaceGarbage, byte(db)} }

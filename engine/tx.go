@@ -162,10 +162,6 @@ func (tx *Tx) remove(db int, key []byte, old meta) error {
 	return nil
 }
 
-// dropElements disposes of the elements of a collection that is deleted or overwritten. Collections
-// are not stored yet (strings only); the layout reserves their space, see DESIGN.md.
-func (tx *Tx) dropElements(int, meta) error { return nil }
-
 func (tx *Tx) addCount(db int, delta int64) {
 	if tx.deltas == nil {
 		tx.deltas = make(map[int]int64, 1)
