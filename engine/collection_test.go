@@ -190,3 +190,31 @@ func countSpace(t *testing.T, d *DB, space byte) int {
 }
 
 func badgerPrefix(p []byte) badger.IteratorOptions { return badger.IteratorOptions{Prefix: p} }
+
+func TestCommitsReportTheKeysTheyChanged(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, d *DB, clock *fakeClock) {
+		var got []string
+		d.OnCommit(func(ts []Touched) {
+			for _, x := range ts {
+				got = append(got, fmt.Sprintf("%d:%s:%v", x.DB, x.Key, x.Flushed))
+			}
+		})
+		t.Cleanup(func() { d.OnCommit(nil) })
+		now := clock.Millis()
+		mustSet(t, d, 0, now, "a", "1", SetOptions{})
+		putFields(t, d, now, "h", "f", "v")
+		mustUpdate(t, d, now, func(tx *Tx) error { _, err := tx.Delete(0, []byte("a")); return err })
+		tx := d.Begin(now, true)
+		if _, err := tx.Set(0, []byte("discarded"), []byte("x"), SetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		tx.Discard()
+		if err := d.FlushDB(3, 0); err != nil {
+			t.Fatal(err)
+		}
+		want := "[0:a:false 0:h:false 0:a:false 3::true]"
+		if fmt.Sprint(got) != want {
+			t.Fatalf("touched = %v, want %v", got, want)
+		}
+	})
+}

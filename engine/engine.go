@@ -35,6 +35,8 @@ type DB struct {
 	version uint64         // last collection version handed out; guarded by writeMu
 	applied atomic.Uint64  // last applied index recorded by SetApplied
 
+	observer atomic.Pointer[func([]Touched)] // told of the keys each commit changed
+
 	bgStop   chan struct{} // closed by Close to stop the housekeeping goroutine
 	bgDone   chan struct{} // closed when it has stopped
 	stopOnce sync.Once
@@ -112,6 +114,34 @@ func getUint64(txn *badger.Txn, key []byte) (uint64, error) {
 		return nil
 	})
 	return n, err
+}
+
+// Touched names a key a commit changed (written, deleted, expired), or a whole database that was
+// flushed.
+type Touched struct {
+	DB      int
+	Key     []byte
+	Flushed bool // every key of DB is gone; Key is nil
+}
+
+// OnCommit sets fn to be called after every commit that changed keys, with those keys, on the
+// committing goroutine (for the FSM: in log order). fn must be quick and must not write to the
+// engine. It serves WATCH and blocked clients. A nil fn removes the observer.
+func (d *DB) OnCommit(fn func([]Touched)) {
+	if fn == nil {
+		d.observer.Store(nil)
+		return
+	}
+	d.observer.Store(&fn)
+}
+
+func (d *DB) notify(touched []Touched) {
+	if len(touched) == 0 {
+		return
+	}
+	if fn := d.observer.Load(); fn != nil {
+		(*fn)(touched)
+	}
 }
 
 // Close stops the housekeeping, flushes and closes the engine.
@@ -225,6 +255,11 @@ func (d *DB) flush(dbs []int, applied uint64) error {
 	for _, db := range dbs {
 		d.counts[db].Store(0)
 	}
+	touched := make([]Touched, len(dbs))
+	for i, db := range dbs {
+		touched[i] = Touched{DB: db, Flushed: true}
+	}
+	d.notify(touched)
 	if applied != 0 {
 		d.applied.Store(applied)
 	}

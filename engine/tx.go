@@ -19,6 +19,7 @@ type Tx struct {
 	version uint64        // last collection version handed out in this Tx
 	applied uint64        // applied index to record, 0 = unchanged
 	buf     []byte        // scratch for meta keys of reads
+	touched []Touched     // keys written, reported to the commit observer
 }
 
 // Now returns the transaction's time in Unix milliseconds.
@@ -66,6 +67,7 @@ func (tx *Tx) Commit() error {
 	for db, n := range counts {
 		tx.db.counts[db].Store(n)
 	}
+	tx.db.notify(tx.touched)
 	tx.db.version = tx.version
 	if tx.applied != 0 {
 		tx.db.applied.Store(tx.applied)
@@ -126,6 +128,7 @@ func (tx *Tx) put(db int, key []byte, old meta, phys bool, typ Type, expireAt in
 	if err := tx.txn.Set(metaKey(nil, db, key), encodeMeta(typ, expireAt, payload)); err != nil {
 		return err
 	}
+	tx.touch(db, key)
 	if phys && old.expireAt != 0 && old.expireAt != expireAt {
 		if err := tx.txn.Delete(expiryKey(db, old.expireAt, key)); err != nil {
 			return err
@@ -150,6 +153,7 @@ func (tx *Tx) remove(db int, key []byte, old meta) error {
 	if err := tx.txn.Delete(metaKey(nil, db, key)); err != nil {
 		return err
 	}
+	tx.touch(db, key)
 	if old.expireAt != 0 {
 		if err := tx.txn.Delete(expiryKey(db, old.expireAt, key)); err != nil {
 			return err
@@ -160,6 +164,13 @@ func (tx *Tx) remove(db int, key []byte, old meta) error {
 	}
 	tx.addCount(db, -1)
 	return nil
+}
+
+// touch records that key changed, for the commit observer.
+func (tx *Tx) touch(db int, key []byte) {
+	if tx.db.observer.Load() != nil {
+		tx.touched = append(tx.touched, Touched{DB: db, Key: append([]byte(nil), key...)})
+	}
 }
 
 func (tx *Tx) addCount(db int, delta int64) {
