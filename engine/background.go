@@ -12,7 +12,7 @@ import (
 // dropped collections, and Badger's value-log garbage collection, which Badger never runs itself.
 
 const (
-	gcBatch       = 2000             // element deletions per transaction: keeps the write lock short
+	gcBatch       = 2000 // element deletions per transaction: keeps the write lock short
 	gcIdleWait    = 200 * time.Millisecond
 	vlogGCEvery   = 5 * time.Minute
 	vlogGCDiscard = 0.5

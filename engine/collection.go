@@ -154,7 +154,7 @@ func (tx *Tx) SaveCollection(c *Collection) error {
 	return nil
 }
 
-// elementKey is the Badger key of one element.
+// elementKey is the Badger key of one element. db is the physical database: tx.physDB(c.db).
 func elementKey(db int, version uint64, tag byte, sub []byte) []byte {
 	k := make([]byte, 0, 11+len(sub))
 	k = append(k, spaceElement, byte(db))
@@ -168,7 +168,7 @@ func (tx *Tx) GetElement(c *Collection, tag byte, sub []byte) (val []byte, found
 	if c.hdr.version == 0 {
 		return nil, false, nil
 	}
-	item, err := tx.txn.Get(elementKey(c.db, c.hdr.version, tag, sub))
+	item, err := tx.txn.Get(elementKey(tx.physDB(c.db), c.hdr.version, tag, sub))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, false, nil
 	}
@@ -185,7 +185,7 @@ func (tx *Tx) PutElement(c *Collection, tag byte, sub, val []byte) error {
 		return ErrReadOnlyTx
 	}
 	tx.ensureVersion(c)
-	return tx.txn.Set(elementKey(c.db, c.hdr.version, tag, sub), append([]byte(nil), val...))
+	return tx.txn.Set(elementKey(tx.physDB(c.db), c.hdr.version, tag, sub), append([]byte(nil), val...))
 }
 
 // DeleteElement removes one element under tag. It does not change the count.
@@ -196,7 +196,7 @@ func (tx *Tx) DeleteElement(c *Collection, tag byte, sub []byte) error {
 	if c.hdr.version == 0 {
 		return nil
 	}
-	return tx.txn.Delete(elementKey(c.db, c.hdr.version, tag, sub))
+	return tx.txn.Delete(elementKey(tx.physDB(c.db), c.hdr.version, tag, sub))
 }
 
 // ScanElements calls fn for the elements under tag whose sub-key starts with prefix, in sub-key order
@@ -207,14 +207,14 @@ func (tx *Tx) ScanElements(c *Collection, tag byte, prefix, from []byte, reverse
 	if c.hdr.version == 0 {
 		return nil
 	}
-	p := elementKey(c.db, c.hdr.version, tag, prefix)
+	p := elementKey(tx.physDB(c.db), c.hdr.version, tag, prefix)
 	base := len(p) - len(prefix)
 	it := tx.txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: true, PrefetchSize: 64, Reverse: reverse})
 	defer it.Close()
 	var seek []byte
 	switch {
 	case from != nil:
-		seek = elementKey(c.db, c.hdr.version, tag, from)
+		seek = elementKey(tx.physDB(c.db), c.hdr.version, tag, from)
 		if reverse {
 			seek = append(seek, 0xff) // include keys that extend from
 		}
@@ -270,5 +270,5 @@ func (tx *Tx) dropVersion(db int, version uint64) error {
 	if version == 0 {
 		return nil
 	}
-	return tx.txn.Set(garbageKey(db, version), nil)
+	return tx.txn.Set(garbageKey(tx.physDB(db), version), nil)
 }

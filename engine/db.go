@@ -87,7 +87,7 @@ func (tx *Tx) Keys(db int, prefix []byte, fn func(key []byte, t Type) bool) erro
 	if err := tx.db.checkDB(db); err != nil {
 		return err
 	}
-	p := metaKey(nil, db, prefix)
+	p := metaKey(nil, tx.physDB(db), prefix)
 	it := tx.txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: false})
 	defer it.Close()
 	for it.Seek(p); it.ValidForPrefix(p); it.Next() {
@@ -117,9 +117,9 @@ func (d *DB) Expires(db int) (int64, error) {
 	if err := d.checkDB(db); err != nil {
 		return 0, err
 	}
-	txn := d.bdb.NewTransaction(false)
+	txn, m := d.newTxn(false)
 	defer txn.Discard()
-	p := expiryPrefix(db)
+	p := expiryPrefix(int(m[db]))
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
 	defer it.Close()
 	n := int64(0)

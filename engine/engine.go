@@ -37,6 +37,9 @@ type DB struct {
 
 	observer atomic.Pointer[func([]Touched)] // told of the keys each commit changed
 
+	dbmap  atomic.Pointer[dbMap] // logical -> physical database (SWAPDB); see keyspace.go
+	mapGen atomic.Uint64         // odd while a changed dbmap commits
+
 	bgStop   chan struct{} // closed by Close to stop the housekeeping goroutine
 	bgDone   chan struct{} // closed when it has stopped
 	stopOnce sync.Once
@@ -93,7 +96,7 @@ func (d *DB) loadSystem() error {
 			}
 			d.counts[i].Store(int64(n))
 		}
-		return nil
+		return d.loadDBMap(txn)
 	})
 }
 
@@ -151,9 +154,6 @@ func (d *DB) Close() error {
 	return d.bdb.Close()
 }
 
-// Sync makes every committed write durable.
-func (d *DB) Sync() error { return d.bdb.Sync() }
-
 // Databases returns the number of logical databases.
 func (d *DB) Databases() int { return d.opts.Databases }
 
@@ -165,7 +165,7 @@ func (d *DB) DBSize(db int) int64 {
 	if db < 0 || db >= len(d.counts) {
 		return 0
 	}
-	return d.counts[db].Load()
+	return d.counts[d.dbmap.Load()[db]].Load()
 }
 
 // Size returns the bytes Badger uses on disk: LSM tree and value log.
@@ -188,7 +188,7 @@ func (d *DB) Begin(now int64, write bool) *Tx {
 		d.writeMu.Lock()
 		tx.version = d.version
 	}
-	tx.txn = d.bdb.NewTransaction(write)
+	tx.txn, tx.dbmap = d.newTxn(write)
 	return tx
 }
 
@@ -232,14 +232,14 @@ func (d *DB) flush(dbs []int, applied uint64) error {
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
 	var prefixes [][]byte
-	for _, db := range dbs {
+	for _, db := range d.physicalDBs(dbs) {
 		prefixes = append(prefixes, metaPrefix(db), expiryPrefix(db), elementDBPrefix(db), garbagePrefix(db))
 	}
 	if err := d.bdb.DropPrefix(prefixes...); err != nil {
 		return fmt.Errorf("engine: flush: %w", err)
 	}
 	err := d.bdb.Update(func(txn *badger.Txn) error {
-		for _, db := range dbs {
+		for _, db := range d.physicalDBs(dbs) {
 			if err := txn.Set(keyCount(db), make([]byte, 8)); err != nil {
 				return err
 			}
@@ -252,7 +252,7 @@ func (d *DB) flush(dbs []int, applied uint64) error {
 	if err != nil {
 		return fmt.Errorf("engine: flush: %w", err)
 	}
-	for _, db := range dbs {
+	for _, db := range d.physicalDBs(dbs) {
 		d.counts[db].Store(0)
 	}
 	touched := make([]Touched, len(dbs))

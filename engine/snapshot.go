@@ -162,12 +162,17 @@ func (d *DB) load(br *bufio.Reader) error {
 	if err := wb.Flush(); err != nil {
 		return fmt.Errorf("engine: restore: %w", err)
 	}
+	// The data must be durable before the applied index that vouches for it: otherwise a power loss
+	// could keep the index (in the newest memtable log) and lose data (in an older one).
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("engine: restore: %w", err)
+	}
 	if applied != nil {
 		if err := d.bdb.Update(func(txn *badger.Txn) error { return txn.Set(keyApplied, applied) }); err != nil {
 			return fmt.Errorf("engine: restore: %w", err)
 		}
 	}
-	if err := d.bdb.Sync(); err != nil {
+	if err := d.Sync(); err != nil {
 		return fmt.Errorf("engine: restore: %w", err)
 	}
 	return nil

@@ -76,28 +76,24 @@ func (tx *Tx) Set(db int, key, value []byte, o SetOptions) (SetResult, error) {
 }
 
 // IncrBy adds delta to the integer stored at key (0 when missing) and returns the new value.
+// The key keeps its expiry.
 func (tx *Tx) IncrBy(db int, key []byte, delta int64) (int64, error) {
-	m, live, phys, err := tx.lookup(db, key)
+	k, val, err := tx.lookupString(db, key)
 	if err != nil {
 		return 0, err
 	}
 	var cur int64
-	expireAt := int64(0)
-	if live {
-		if m.typ != TypeString {
-			return 0, ErrWrongType
-		}
+	if k.live {
 		var ok bool
-		if cur, ok = ParseInt(m.payload); !ok {
+		if cur, ok = ParseInt(val); !ok {
 			return 0, ErrNotInteger
 		}
-		expireAt = m.expireAt
 	}
 	if delta < 0 && cur < math.MinInt64-delta || delta > 0 && cur > math.MaxInt64-delta {
 		return 0, ErrOverflow
 	}
 	cur += delta
-	return cur, tx.put(db, key, m, phys, TypeString, expireAt, strconv.AppendInt(nil, cur, 10))
+	return cur, tx.putString(db, key, k, strconv.AppendInt(nil, cur, 10), true)
 }
 
 // ParseInt parses b as Redis's string2ll does: an optional '-', digits, no leading zeros, no spaces
@@ -136,4 +132,176 @@ func ParseInt(b []byte) (int64, bool) {
 		return 0, false
 	}
 	return int64(v), true
+}
+
+// strKey is what a read-modify-write of a string found: the meta as stored (phys says whether it is
+// on disk at all) and whether it is live.
+type strKey struct {
+	m          meta
+	live, phys bool
+}
+
+// lookupString looks key up for a read-modify-write of a string: val is its value, nil when the key
+// does not exist; a live key of another type is ErrWrongType.
+func (tx *Tx) lookupString(db int, key []byte) (strKey, []byte, error) {
+	m, live, phys, err := tx.lookup(db, key)
+	if err != nil {
+		return strKey{}, nil, err
+	}
+	if !live {
+		return strKey{m: m, phys: phys}, nil, nil
+	}
+	if m.typ != TypeString {
+		return strKey{}, nil, ErrWrongType
+	}
+	return strKey{m: m, live: true, phys: phys}, m.payload, nil
+}
+
+// putString stores value as key's string. keepTTL keeps the expiry of a live key (a write that
+// modifies a string, like APPEND); otherwise the key has none (a write that replaces it). An
+// expired collection left on disk has its elements dropped.
+func (tx *Tx) putString(db int, key []byte, k strKey, value []byte, keepTTL bool) error {
+	if k.phys && k.m.typ != TypeString {
+		if err := tx.dropElements(db, k.m); err != nil {
+			return err
+		}
+	}
+	at := int64(0)
+	if keepTTL && k.live {
+		at = k.m.expireAt
+	}
+	return tx.put(db, key, k.m, k.phys, TypeString, at, value)
+}
+
+// GetDel returns the string value of key and deletes the key: ErrNotFound when it does not exist.
+func (tx *Tx) GetDel(db int, key []byte) ([]byte, error) {
+	k, val, err := tx.lookupString(db, key)
+	if err != nil {
+		return nil, err
+	}
+	if !k.live {
+		return nil, ErrNotFound
+	}
+	return val, tx.remove(db, key, k.m)
+}
+
+// MSetNX sets every key to its value (pairs holds key, value, key, value...) only if none of the
+// keys exists, and reports whether it did.
+func (tx *Tx) MSetNX(db int, pairs [][]byte) (bool, error) {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		_, live, _, err := tx.lookup(db, pairs[i])
+		if err != nil || live {
+			return false, err
+		}
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if _, err := tx.Set(db, pairs[i], pairs[i+1], SetOptions{}); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Append appends value to the string at key (created when missing) and returns the new length.
+// A result longer than maxLen is ErrStringTooLong; the key keeps its expiry.
+func (tx *Tx) Append(db int, key, value []byte, maxLen int64) (int64, error) {
+	k, val, err := tx.lookupString(db, key)
+	if err != nil {
+		return 0, err
+	}
+	if !k.live {
+		// Redis stores the argument as it is: it is a bulk, so within the limit already.
+		return int64(len(value)), tx.putString(db, key, k, value, false)
+	}
+	if !withinLength(int64(len(val)), int64(len(value)), maxLen) {
+		return 0, ErrStringTooLong
+	}
+	nv := make([]byte, 0, len(val)+len(value))
+	nv = append(append(nv, val...), value...)
+	return int64(len(nv)), tx.putString(db, key, k, nv, true)
+}
+
+// withinLength reports whether size+add fits in maxLen, as Redis's checkStringLength does
+// (overflow included).
+func withinLength(size, add, maxLen int64) bool {
+	total := int64(uint64(size) + uint64(add))
+	return total <= maxLen && total >= size && total >= add
+}
+
+// SetRange overwrites the string at key from offset with value, padding with zero bytes, and
+// returns the new length, as SETRANGE does: an empty value changes nothing (and creates no key);
+// offset+len(value) beyond maxLen is ErrStringTooLong. The key keeps its expiry. offset must not be
+// negative.
+func (tx *Tx) SetRange(db int, key []byte, offset int64, value []byte, maxLen int64) (int64, error) {
+	k, val, err := tx.lookupString(db, key)
+	if err != nil {
+		return 0, err
+	}
+	if len(value) == 0 {
+		return int64(len(val)), nil
+	}
+	if !withinLength(offset, int64(len(value)), maxLen) {
+		return 0, ErrStringTooLong
+	}
+	nv := growZero(val, int(offset)+len(value))
+	copy(nv[offset:], value)
+	return int64(len(nv)), tx.putString(db, key, k, nv, true)
+}
+
+// growZero returns a copy of b at least n bytes long, zero-padded.
+func growZero(b []byte, n int) []byte {
+	out := make([]byte, max(n, len(b)))
+	copy(out, b)
+	return out
+}
+
+// GetRange returns the bytes of s from start to end, both inclusive, as GETRANGE does: negative
+// indexes count from the end, the range is clamped to the string, and two negative indexes with
+// start after end give nothing.
+func GetRange(s []byte, start, end int64) []byte {
+	n := int64(len(s))
+	if start < 0 && end < 0 && start > end {
+		return s[:0]
+	}
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	start, end = max(start, 0), max(end, 0)
+	if end >= n {
+		end = n - 1
+	}
+	if start > end || n == 0 {
+		return s[:0]
+	}
+	return s[start : end+1]
+}
+
+// IncrByFloat adds incr to the number stored at key (0 when missing) in long double arithmetic and
+// stores and returns the result as Redis formats it (see LongDouble.AppendHuman). A nil incr stands
+// for an increment that did not parse: it fails with ErrNotFloat, after the type check and the
+// check of the stored value, as in Redis. The key keeps its expiry.
+func (tx *Tx) IncrByFloat(db int, key []byte, incr *LongDouble) ([]byte, error) {
+	k, val, err := tx.lookupString(db, key)
+	if err != nil {
+		return nil, err
+	}
+	var cur LongDouble
+	if k.live {
+		var ok bool
+		if cur, ok = ParseLongDouble(val); !ok {
+			return nil, ErrNotFloat
+		}
+	}
+	if incr == nil {
+		return nil, ErrNotFloat
+	}
+	sum, ok := cur.Add(*incr)
+	if !ok {
+		return nil, ErrNaNOrInf
+	}
+	out := sum.AppendHuman(nil)
+	return out, tx.putString(db, key, k, out, true)
 }

@@ -20,6 +20,8 @@ type Tx struct {
 	applied uint64        // applied index to record, 0 = unchanged
 	buf     []byte        // scratch for meta keys of reads
 	touched []Touched     // keys written, reported to the commit observer
+	dbmap   *dbMap        // logical -> physical databases for this Tx (see keyspace.go)
+	swapped bool          // SwapDB changed dbmap: commit stores and publishes it
 }
 
 // Now returns the transaction's time in Unix milliseconds.
@@ -61,7 +63,7 @@ func (tx *Tx) Commit() error {
 			return err
 		}
 	}
-	if err := tx.txn.Commit(); err != nil {
+	if err := tx.commitTxn(); err != nil {
 		return fmt.Errorf("engine: commit: %w", err)
 	}
 	for db, n := range counts {
@@ -97,7 +99,7 @@ func (tx *Tx) lookup(db int, key []byte) (m meta, live, phys bool, err error) {
 	if err := tx.db.checkDB(db); err != nil {
 		return meta{}, false, false, err
 	}
-	tx.buf = metaKey(tx.buf[:0], db, key)
+	tx.buf = metaKey(tx.buf[:0], tx.physDB(db), key)
 	item, err := tx.txn.Get(tx.buf)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return meta{}, false, false, nil
@@ -125,22 +127,23 @@ func (tx *Tx) put(db int, key []byte, old meta, phys bool, typ Type, expireAt in
 	if tx.db.opts.InMemory && int64(metaHeaderLen+len(payload)) >= inMemoryValueLimit(tx.db.opts.MemTableSize)-1024 {
 		return ErrValueTooLarge
 	}
-	if err := tx.txn.Set(metaKey(nil, db, key), encodeMeta(typ, expireAt, payload)); err != nil {
+	pdb := tx.physDB(db)
+	if err := tx.txn.Set(metaKey(nil, pdb, key), encodeMeta(typ, expireAt, payload)); err != nil {
 		return err
 	}
 	tx.touch(db, key)
 	if phys && old.expireAt != 0 && old.expireAt != expireAt {
-		if err := tx.txn.Delete(expiryKey(db, old.expireAt, key)); err != nil {
+		if err := tx.txn.Delete(expiryKey(pdb, old.expireAt, key)); err != nil {
 			return err
 		}
 	}
 	if expireAt != 0 && (!phys || old.expireAt != expireAt) {
-		if err := tx.txn.Set(expiryKey(db, expireAt, key), nil); err != nil {
+		if err := tx.txn.Set(expiryKey(pdb, expireAt, key), nil); err != nil {
 			return err
 		}
 	}
 	if !phys {
-		tx.addCount(db, 1)
+		tx.addCount(pdb, 1)
 	}
 	return nil
 }
@@ -150,19 +153,20 @@ func (tx *Tx) remove(db int, key []byte, old meta) error {
 	if !tx.write {
 		return ErrReadOnlyTx
 	}
-	if err := tx.txn.Delete(metaKey(nil, db, key)); err != nil {
+	pdb := tx.physDB(db)
+	if err := tx.txn.Delete(metaKey(nil, pdb, key)); err != nil {
 		return err
 	}
 	tx.touch(db, key)
 	if old.expireAt != 0 {
-		if err := tx.txn.Delete(expiryKey(db, old.expireAt, key)); err != nil {
+		if err := tx.txn.Delete(expiryKey(pdb, old.expireAt, key)); err != nil {
 			return err
 		}
 	}
 	if err := tx.dropElements(db, old); err != nil {
 		return err
 	}
-	tx.addCount(db, -1)
+	tx.addCount(pdb, -1)
 	return nil
 }
 
@@ -173,6 +177,7 @@ func (tx *Tx) touch(db int, key []byte) {
 	}
 }
 
+// addCount changes the key count of physical database db.
 func (tx *Tx) addCount(db int, delta int64) {
 	if tx.deltas == nil {
 		tx.deltas = make(map[int]int64, 1)

@@ -26,7 +26,7 @@ type opSpec struct {
 // table to opFamilies).
 var ops = mergeOps(opFamilies...)
 
-var opFamilies = []map[Op]opSpec{coreOps}
+var opFamilies = []map[Op]opSpec{coreOps, keyOps, stringOps, hashOps, setOps, listOps, zsetOps}
 
 func mergeOps(families ...map[Op]opSpec) map[Op]opSpec {
 	all := map[Op]opSpec{}

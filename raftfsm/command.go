@@ -157,6 +157,7 @@ const (
 	ResultNilArray // RESP2 "*-1", RESP3 null
 	ResultDouble   // Float: a bulk string in RESP2, a double in RESP3
 	ResultStatus   // Bytes as a status line (e.g. "QUEUED")
+	ResultSet      // Array as a set: RESP3 "~", RESP2 an array (SPOP with a count)
 )
 
 // Result is the outcome of one applied command: what the client is told.
@@ -183,7 +184,7 @@ func (r Result) String() string {
 		return fmt.Sprint(r.Float)
 	case ResultStatus:
 		return string(r.Bytes)
-	case ResultArray:
+	case ResultArray, ResultSet:
 		return fmt.Sprint(r.Array)
 	}
 	return "error: " + r.Err.Error()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -122,6 +123,9 @@ func Start(cfg Config, db *engine.DB) (*Node, error) {
 
 func (n *Node) start(hlog hclog.Logger) error {
 	cfg := n.cfg
+	if err := removeUnfinishedSnapshots(filepath.Join(cfg.Dir, "snapshots"), cfg.Logger); err != nil {
+		return err
+	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hlog)
 	if err != nil {
 		return fmt.Errorf("raftfsm: snapshot store: %w", err)
@@ -168,6 +172,30 @@ func (n *Node) start(hlog hclog.Logger) error {
 			n.raft.Shutdown()
 			return fmt.Errorf("raftfsm: bootstrap: %w", err)
 		}
+	}
+	return nil
+}
+
+// removeUnfinishedSnapshots deletes the snapshots a crash left half-written ("<name>.tmp" in Raft's
+// snapshot directory). Raft skips them but never deletes them, and each can be as large as the
+// whole data set: a node that crashes during snapshots would fill its disk. Nothing else writes
+// there while the node is not running.
+func removeUnfinishedSnapshots(dir string, log *slog.Logger) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("raftfsm: snapshot directory: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasSuffix(e.Name(), ".tmp") {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("raftfsm: remove unfinished snapshot: %w", err)
+		}
+		log.Warn("removed a snapshot left unfinished by a crash", "name", e.Name())
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func (c *Conn) writeInfoSection(b *strings.Builder, sec string) {
 	case "clients":
 		field("connected_clients", s.connectedClients())
 		field("maxclients", 10000)
-		field("blocked_clients", 0)
+		field("blocked_clients", s.blocking.blocked())
 	case "memory":
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)

@@ -14,6 +14,7 @@ import (
 type Conn struct {
 	srv     *Server
 	nc      net.Conn
+	in      *blockReader // nc's input; reads ahead while the client is blocked (blocking.go)
 	rd      *RequestReader
 	w       Writer
 	id      int64
@@ -36,7 +37,8 @@ func newConn(s *Server, nc net.Conn) *Conn {
 		srv: s, nc: nc, id: s.nextID.Add(1), created: time.Now(),
 		authed: s.cfg.RequirePass == "",
 	}
-	c.rd = NewRequestReader(nc, s.cfg.ReadBufferSize, s.cfg.MaxBulkLen)
+	c.in = &blockReader{nc: nc}
+	c.rd = NewRequestReader(c.in, s.cfg.ReadBufferSize, s.cfg.MaxBulkLen)
 	c.rd.SetAuthenticated(c.authed)
 	c.w.SetProtocol(2)
 	return c
@@ -101,6 +103,13 @@ func (c *Conn) dispatch(args [][]byte) {
 		c.w.Error(errNoAuth)
 		return
 	}
+	if cmd.block != nil {
+		// A blocking command waits here (blocking.go). Inside MULTI it must not: queue it there
+		// before this point like any write, its prepare being the non-blocking form.
+		c.flushWrites()
+		c.serveBlocking(cmd, args)
+		return
+	}
 	if cmd.prepare == nil {
 		c.flushWrites()
 		cmd.run(c, args)
@@ -151,6 +160,11 @@ func (c *Conn) writeResult(r raftfsm.Result) {
 	switch r.Kind {
 	case raftfsm.ResultArray:
 		c.w.Array(len(r.Array))
+		for _, e := range r.Array {
+			c.writeResult(e)
+		}
+	case raftfsm.ResultSet:
+		c.w.Set(len(r.Array))
 		for _, e := range r.Array {
 			c.writeResult(e)
 		}

@@ -27,6 +27,26 @@ const (
 	errShutdown        = "ERR server is shutting down"
 )
 
+// Error replies of the strings and bitmap commands (t_string.c, bitops.c).
+const (
+	errNotFloat         = "ERR value is not a valid float"
+	errStringTooLong    = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errNaNOrInf         = "ERR increment would produce NaN or Infinity"
+	errBitOffset        = "ERR bit offset is not an integer or out of range"
+	errBitValue         = "ERR bit is not an integer or out of range"
+	errBitArg           = "ERR The bit argument must be 1 or 0."
+	errOffsetRange      = "ERR offset is out of range"
+	errDecrOverflow     = "ERR decrement would overflow"
+	errBitOpNot         = "ERR BITOP NOT must be called with a single source key."
+	errBitFieldType     = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitFieldOverflow = "ERR Invalid OVERFLOW type specified"
+	errBitFieldRO       = "ERR BITFIELD_RO only supports the GET subcommand"
+	errLCSKeys          = "ERR The specified keys must contain string values"
+	errLCSLenAndIdx     = "ERR If you want both the length and indexes, please just use IDX."
+	errLCSTooLong       = "ERR String too long for LCS"
+	errLCSNoMemory      = "ERR Insufficient memory, failed allocating transient memory for LCS"
+)
+
 func errArity(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"
 }
@@ -81,8 +101,26 @@ func errorText(err error) string {
 		return errNotInteger
 	case errors.Is(err, engine.ErrOverflow):
 		return errOverflow
+	case errors.Is(err, engine.ErrNaNScore):
+		return "ERR resulting score is not a number (NaN)"
 	case errors.Is(err, engine.ErrBadDB):
 		return errDBIndex
+	case errors.Is(err, engine.ErrNotFound):
+		return errNoSuchKey
+	case errors.Is(err, engine.ErrIndexOutOfRange):
+		return errListIndexRange
+	case errors.Is(err, engine.ErrStringTooLong):
+		return errStringTooLong
+	case errors.Is(err, engine.ErrNotFloat):
+		return errNotFloat
+	case errors.Is(err, engine.ErrNaNOrInf):
+		return errNaNOrInf
+	case errors.Is(err, engine.ErrHashNotInteger):
+		return errHashNotInteger
+	case errors.Is(err, engine.ErrHashNotFloat):
+		return errHashNotFloat
+	case errors.Is(err, raftfsm.ErrGetExInvalidExpire):
+		return errInvalidExpire("getex")
 	case errors.Is(err, raftfsm.ErrTooBig):
 		return errTooBig
 	case errors.Is(err, raftfsm.ErrNotLeader):

@@ -1,67 +1,89 @@
 package resp
 
-// globMatch reports whether s matches pattern with Redis's rules (stringmatchlen): '*' any run,
-// '?' any byte, '[...]' a class with ranges and '^' negation, '\' escapes the next byte.
+// globMatch reports whether s matches pattern as Redis 7.0's stringmatchlen decides, quirks
+// included: '*' any run, '?' any byte, '[...]' a class with ranges ('a-z', either order) and '^'
+// negation, '\' escapes the next byte (inside a class too). An unterminated class ends with the
+// pattern. Range bounds compare as C's signed char, so a byte >= 0x80 sorts below 0x00 in a range.
+// The empty string matches only the empty pattern (KEYS and SCAN treat a lone "*" apart). nocase
+// folds ASCII letters, except for escaped bytes inside a class, as Redis does.
+//
+// Like Redis since 7.0.10 it gives up on longer matches for a '*' once the rest of the pattern
+// matched nowhere in the rest of the string, so a pattern with many '*' stays polynomial.
 func globMatch(pattern, s []byte, nocase bool) bool {
-	for len(pattern) > 0 {
-		switch pattern[0] {
+	skip := false
+	return globMatchImpl(pattern, s, nocase, &skip)
+}
+
+func globMatchImpl(pattern, s []byte, nocase bool, skipLonger *bool) bool {
+	p := 0 // position in pattern; pattern[p:] is what C's pattern/patternLen describe
+	// at returns pattern[i], or 0 past the end (C reads the terminating NUL of the sds there).
+	at := func(i int) byte {
+		if i < len(pattern) {
+			return pattern[i]
+		}
+		return 0
+	}
+	for p < len(pattern) && len(s) > 0 {
+		switch pattern[p] {
 		case '*':
-			for len(pattern) > 1 && pattern[1] == '*' {
-				pattern = pattern[1:]
+			for p < len(pattern) && at(p+1) == '*' {
+				p++
 			}
-			if len(pattern) == 1 {
+			if len(pattern)-p == 1 {
 				return true
 			}
-			for i := 0; i <= len(s); i++ {
-				if globMatch(pattern[1:], s[i:], nocase) {
+			for len(s) > 0 {
+				if globMatchImpl(pattern[p+1:], s, nocase, skipLonger) {
 					return true
 				}
+				if *skipLonger {
+					return false
+				}
+				s = s[1:]
 			}
+			*skipLonger = true
 			return false
 		case '?':
-			if len(s) == 0 {
-				return false
-			}
 			s = s[1:]
 		case '[':
-			if len(s) == 0 {
-				return false
-			}
-			pattern = pattern[1:]
-			not := len(pattern) > 0 && pattern[0] == '^'
+			p++
+			not := at(p) == '^'
 			if not {
-				pattern = pattern[1:]
+				p++
 			}
 			match := false
+		class:
 			for {
-				if len(pattern) == 0 {
-					// Unterminated class: Redis treats the end of pattern as ']'.
-					break
-				}
-				if pattern[0] == '\\' && len(pattern) >= 2 {
-					pattern = pattern[1:]
-					if pattern[0] == s[0] {
+				rest := len(pattern) - p
+				switch {
+				case at(p) == '\\' && rest >= 2:
+					p++
+					if pattern[p] == s[0] {
 						match = true
 					}
-				} else if pattern[0] == ']' {
-					break
-				} else if len(pattern) >= 3 && pattern[1] == '-' {
-					lo, hi := pattern[0], pattern[2]
-					if lo > hi {
-						lo, hi = hi, lo
+				case at(p) == ']':
+					break class
+				case rest == 0:
+					p-- // the class ran to the end of the pattern: step back onto its last byte
+					break class
+				case rest >= 3 && pattern[p+1] == '-':
+					start, end, c := int(int8(pattern[p])), int(int8(pattern[p+2])), int(int8(s[0]))
+					if start > end {
+						start, end = end, start
 					}
-					c := s[0]
 					if nocase {
-						lo, hi, c = toLower(lo), toLower(hi), toLower(c)
+						start, end, c = lower8(start), lower8(end), lower8(c)
 					}
-					pattern = pattern[2:]
-					if c >= lo && c <= hi {
+					p += 2
+					if c >= start && c <= end {
 						match = true
 					}
-				} else if eqByte(pattern[0], s[0], nocase) {
-					match = true
+				default:
+					if eqByte(pattern[p], s[0], nocase) {
+						match = true
+					}
 				}
-				pattern = pattern[1:]
+				p++
 			}
 			if not {
 				match = !match
@@ -70,30 +92,34 @@ func globMatch(pattern, s []byte, nocase bool) bool {
 				return false
 			}
 			s = s[1:]
-			if len(pattern) == 0 {
-				// Redis steps back so the outer loop's advance does not skip past the end.
-				return len(s) == 0
-			}
 		case '\\':
-			if len(pattern) >= 2 {
-				pattern = pattern[1:]
+			if len(pattern)-p >= 2 {
+				p++
 			}
 			fallthrough
 		default:
-			if len(s) == 0 || !eqByte(pattern[0], s[0], nocase) {
+			if !eqByte(pattern[p], s[0], nocase) {
 				return false
 			}
 			s = s[1:]
 		}
-		pattern = pattern[1:]
+		p++
 		if len(s) == 0 {
-			for len(pattern) > 0 && pattern[0] == '*' {
-				pattern = pattern[1:]
+			for p < len(pattern) && pattern[p] == '*' {
+				p++
 			}
 			break
 		}
 	}
-	return len(pattern) == 0 && len(s) == 0
+	return p >= len(pattern) && len(s) == 0
+}
+
+// lower8 is C's tolower on a (signed) char: ASCII letters only.
+func lower8(c int) int {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 func toLower(c byte) byte {

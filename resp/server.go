@@ -72,6 +72,8 @@ type Server struct {
 	proposer Proposer
 	commands commandTable
 	started  time.Time
+	cursors  *cursorTable   // SCAN positions by cursor
+	blocking *blockRegistry // clients blocked on keys (blocking.go)
 
 	mu      sync.Mutex
 	ln      net.Listener
@@ -87,10 +89,20 @@ type Server struct {
 // NewServer returns a server over db whose writes go through p.
 func NewServer(cfg Config, db *engine.DB, p Proposer) *Server {
 	cfg.setDefaults()
-	return &Server{
+	s := &Server{
 		cfg: cfg, db: db, proposer: p, commands: newCommandTable(),
-		started: time.Now(), conns: map[*Conn]struct{}{},
+		started: time.Now(), conns: map[*Conn]struct{}{}, cursors: newCursorTable(),
+		blocking: newBlockRegistry(),
 	}
+	db.OnCommit(s.onCommit)
+	return s
+}
+
+// onCommit is the engine's commit observer (the engine has one): it is told the keys each commit
+// changed, on the FSM goroutine, and must only signal. Blocked clients learn of it here; WATCH
+// would be told here too.
+func (s *Server) onCommit(touched []engine.Touched) {
+	s.blocking.notify(touched)
 }
 
 // Serve accepts connections on ln until Shutdown. It returns nil after Shutdown.
@@ -145,6 +157,7 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
+	s.blocking.close()
 	if s.ln != nil {
 		s.ln.Close()
 	}

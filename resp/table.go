@@ -18,6 +18,7 @@ const (
 	flagAdmin
 	flagLoading // allowed while loading
 	flagStale
+	flagBlocking // may block the client (blocking.go)
 )
 
 var flagNames = []struct {
@@ -25,7 +26,7 @@ var flagNames = []struct {
 	name string
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagFast, "fast"}, {flagNoAuth, "no_auth"},
-	{flagAdmin, "admin"}, {flagLoading, "loading"}, {flagStale, "stale"},
+	{flagAdmin, "admin"}, {flagLoading, "loading"}, {flagStale, "stale"}, {flagBlocking, "blocking"},
 }
 
 // runFunc executes a command that does not write: it replies through c's writer.
@@ -45,6 +46,9 @@ type command struct {
 	group, summary          string
 	run                     runFunc
 	prepare                 prepareFunc
+	// block, for blocking commands (BLPOP...), parses the arguments for a wait (blocking.go);
+	// prepare is then the command's non-blocking form, as it runs inside MULTI.
+	block blockFunc
 }
 
 // commandTable is the set of commands a server answers, keyed by lowercase name.
@@ -52,7 +56,7 @@ type commandTable map[string]*command
 
 func newCommandTable() commandTable {
 	t := commandTable{}
-	for _, group := range [][]*command{connectionCommands(), serverCommands(), stringCommands(), keyCommands()} {
+	for _, group := range [][]*command{connectionCommands(), serverCommands(), stringCommands(), keyCommands(), hashCommands(), setCommands(), listCommands(), zsetCommands()} {
 		for _, c := range group {
 			t[c.name] = c
 		}

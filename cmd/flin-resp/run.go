@@ -56,6 +56,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (err error) {
 		RequirePass: cfg.requirePass, MaxBulkLen: cfg.maxBulkLen, Version: version,
 		Port: port, Bind: cfg.bind, Dir: cfg.dir, Logger: log,
 	}, db, node)
+	// Deletes expired keys through Raft while this node leads; stopped before Raft and the engine.
+	expirer := resp.StartExpirer(db, node, resp.ExpirerConfig{Logger: log})
+	defer expirer.Stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("ready to accept connections", "addr", ln.Addr().String(), "raft_addr", node.Status().Addr,
