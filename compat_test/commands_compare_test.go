@@ -342,26 +342,7 @@ func TestCommandsMatchRedis(t *testing.T) {
 	rd := harness.StartRedis(t)
 	fl := harness.Start(t, "")
 	cases := compatCases()
-	for _, proto := range []int{2, 3} {
-		t.Run("raw "+protoName(proto), func(t *testing.T) {
-			for _, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					flushBoth(t, rd.Addr, fl.Addr)
-					runRawCase(t, rd.Addr, fl.Addr, proto, tc)
-				})
-			}
-		})
-	}
-	for _, proto := range respProtocols {
-		t.Run("go-redis "+protoName(proto), func(t *testing.T) {
-			for _, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					flushBoth(t, rd.Addr, fl.Addr)
-					runGoRedisCase(t, rd.Addr, fl.Addr, proto, tc)
-				})
-			}
-		})
-	}
+	runCasesFourWays(t, rd.Addr, fl.Addr, cases)
 }
 
 func flushBoth(t *testing.T, addrs ...string) {
@@ -617,4 +598,30 @@ func TestInfoSectionsMatchRedis(t *testing.T) {
 			t.Errorf("INFO keyspace:\n redis:\n%s flin-resp:\n%s", got[0], got[1])
 		}
 	})
+}
+
+// runCasesFourWays runs every case against Redis and flin-resp over raw RESP2 and RESP3 and through
+// go-redis in both protocols, flushing both servers before each case.
+func runCasesFourWays(t *testing.T, redisAddr, flinAddr string, cases []compatCase) {
+	t.Helper()
+	for _, proto := range []int{2, 3} {
+		t.Run("raw "+protoName(proto), func(t *testing.T) {
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					flushBoth(t, redisAddr, flinAddr)
+					runRawCase(t, redisAddr, flinAddr, proto, tc)
+				})
+			}
+		})
+	}
+	for _, proto := range respProtocols {
+		t.Run("go-redis "+protoName(proto), func(t *testing.T) {
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					flushBoth(t, redisAddr, flinAddr)
+					runGoRedisCase(t, redisAddr, flinAddr, proto, tc)
+				})
+			}
+		})
+	}
 }

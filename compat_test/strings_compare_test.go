@@ -23,26 +23,7 @@ func TestStringCommandsMatchRedis(t *testing.T) {
 	rd := harness.StartRedis(t)
 	fl := harness.Start(t, "")
 	cases := stringCases()
-	for _, proto := range []int{2, 3} {
-		t.Run("raw "+protoName(proto), func(t *testing.T) {
-			for _, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					flushBoth(t, rd.Addr, fl.Addr)
-					runRawCase(t, rd.Addr, fl.Addr, proto, tc)
-				})
-			}
-		})
-	}
-	for _, proto := range respProtocols {
-		t.Run("go-redis "+protoName(proto), func(t *testing.T) {
-			for _, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					flushBoth(t, rd.Addr, fl.Addr)
-					runGoRedisCase(t, rd.Addr, fl.Addr, proto, tc)
-				})
-			}
-		})
-	}
+	runCasesFourWays(t, rd.Addr, fl.Addr, cases)
 }
 
 func stringCases() []compatCase {
