@@ -2,6 +2,7 @@ package resp
 
 import (
 	"crypto/subtle"
+	"math"
 	"strconv"
 
 	"github.com/flin-resp/flin-resp/engine"
@@ -117,7 +118,7 @@ func cmdHello(c *Conn, args [][]byte) {
 			c.name = string(args[i+1]) // at once, even if HELLO then fails, as in Redis 7.0
 			i++
 		default:
-			c.w.Error("ERR Syntax error in HELLO option '" + sanitize(string(args[i])) + "'")
+			c.w.Error("ERR Syntax error in HELLO option '" + sanitize(string(cstr(args[i]))) + "'")
 			return
 		}
 	}
@@ -147,6 +148,11 @@ func cmdSelect(c *Conn, args [][]byte) {
 	n, ok := engine.ParseInt(args[1])
 	if !ok {
 		c.w.Error(errNotInteger)
+		return
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		// Redis reads the index into a C int first.
+		c.w.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
 		return
 	}
 	if n < 0 || n >= int64(c.srv.db.Databases()) {

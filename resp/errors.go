@@ -62,13 +62,14 @@ func errUnknownCommand(args [][]byte) string {
 		if b.Len() >= 128 {
 			break
 		}
+		a = cstr(a) // Redis formats with %.*s: a NUL ends the argument
 		room := 128 - b.Len()
 		if len(a) > room {
 			a = a[:room]
 		}
 		fmt.Fprintf(&b, "'%s' ", a)
 	}
-	name := args[0]
+	name := cstr(args[0])
 	if len(name) > 128 {
 		name = name[:128]
 	}
@@ -76,20 +77,26 @@ func errUnknownCommand(args [][]byte) string {
 }
 
 func errUnknownSubcommand(sub []byte, cmd string) string {
+	sub = cstr(sub)
 	if len(sub) > 128 {
 		sub = sub[:128]
 	}
 	return sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", sub, strings.ToUpper(cmd)))
 }
 
-// sanitize replaces CR and LF, which cannot appear in an error line, with spaces as Redis does.
+// sanitize replaces CR and LF, which cannot appear in an error line, with spaces as Redis does. It
+// works on bytes: other bytes, valid UTF-8 or not, are kept as they are.
 func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' {
-			return ' '
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' || c == '\n' {
+			b[i] = ' '
 		}
-		return r
-	}, s)
+	}
+	return string(b)
 }
 
 // errorText maps an error from the engine or Raft to the reply a Redis client expects.
