@@ -120,3 +120,32 @@ func lastLines(out string) string {
 	}
 	return strings.Join(keep, "\n")
 }
+
+// TestRedisBenchmarkDefaultSuiteRunsWithoutErrors runs redis-benchmark's whole default test list
+// (PING, SET, GET, INCR, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZADD, ZPOPMIN, LRANGE_*, MSET),
+// which stops at the first error reply.
+func TestRedisBenchmarkDefaultSuiteRunsWithoutErrors(t *testing.T) {
+	t.Parallel()
+	bench := requireTool(t, "redis-benchmark")
+	fl := harness.Start(t, "")
+	n := "20000"
+	if testing.Short() {
+		n = "3000"
+	}
+	host, port, _ := net.SplitHostPort(fl.Addr)
+	args := []string{"-h", host, "-p", port, "-n", n, "-q"}
+	out, err := runTool(t, 240*time.Second, bench, args...)
+	t.Logf("redis-benchmark %s\n%s", strings.Join(args, " "), lastLines(out))
+	if err != nil {
+		t.Fatalf("redis-benchmark failed: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "ERR") || strings.Contains(out, "Error") || strings.Contains(out, "WRONGTYPE") {
+		t.Fatalf("redis-benchmark got an error reply:\n%s", out)
+	}
+	for _, test := range []string{"PING_INLINE: ", "INCR: ", "LPUSH: ", "RPOP: ", "SADD: ", "HSET: ", "SPOP: ",
+		"ZADD: ", "ZPOPMIN: ", "LRANGE_600 (first 600 elements): ", "MSET (10 keys): "} {
+		if !strings.Contains(lastLines(out), test) {
+			t.Errorf("no %q result in the output:\n%s", test, lastLines(out))
+		}
+	}
+}
