@@ -14,18 +14,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flin-resp/flin-resp/bench/internal/testserver"
+	"github.com/flin-resp/flin-resp/compat_test/harness"
 )
 
 // TestRedisBenchmarkScriptComparesBothServers runs bench/redis-benchmark.sh with few requests:
 // it must start both servers, print one line per test and pipeline depth whose ratio is flin's
 // median requests/s over redis's, agree with its raw CSV, and leave no server running.
 func TestRedisBenchmarkScriptComparesBothServers(t *testing.T) {
-	testserver.Need(t, "bash")
-	testserver.Need(t, "redis-server")
-	testserver.Need(t, "redis-cli")
-	testserver.Need(t, "redis-benchmark")
-	bin := testserver.BuildFlin(t)
+	harness.Need(t, "bash")
+	harness.Need(t, "redis-server")
+	harness.Need(t, "redis-cli")
+	harness.Need(t, "redis-benchmark")
+	bin := harness.Binary(t)
 	rawPath := filepath.Join(t.TempDir(), "raw.csv")
 	cmd := exec.Command("bash", "redis-benchmark.sh", "--flin-bin", bin, "-n", "2000", "-P", "1 16", "--csv", rawPath)
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())

@@ -31,7 +31,7 @@ var helloVolatile = regexp.MustCompile(`(?m)^(version|id) .*$`)
 // print the same against it.
 func TestRedisCLIWorks(t *testing.T) {
 	t.Parallel()
-	cli := requireTool(t, "redis-cli")
+	cli := harness.Need(t, "redis-cli")
 	fl := harness.Start(t, "")
 	calls := []struct {
 		name string
@@ -84,7 +84,7 @@ func TestRedisCLIWorks(t *testing.T) {
 // pipelines of 16 and 1 KiB values. redis-benchmark stops at the first error reply.
 func TestRedisBenchmarkRunsWithoutErrors(t *testing.T) {
 	t.Parallel()
-	bench := requireTool(t, "redis-benchmark")
+	bench := harness.Need(t, "redis-benchmark")
 	fl := harness.Start(t, "")
 	n := "100000"
 	if testing.Short() {
@@ -126,7 +126,7 @@ func lastLines(out string) string {
 // which stops at the first error reply.
 func TestRedisBenchmarkDefaultSuiteRunsWithoutErrors(t *testing.T) {
 	t.Parallel()
-	bench := requireTool(t, "redis-benchmark")
+	bench := harness.Need(t, "redis-benchmark")
 	fl := harness.Start(t, "")
 	n := "20000"
 	if testing.Short() {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -755,7 +754,7 @@ func (p *diffPeer) exchange(req []byte, n int) ([]diffReply, error) {
 	for range n {
 		var raw bytes.Buffer
 		var v respValue
-		if v, err = diffReadReply(p.br, &raw); err != nil {
+		if v, err = readRESPInto(p.br, &raw); err != nil {
 			break
 		}
 		out = append(out, diffReply{raw: raw.Bytes(), v: v})
@@ -764,70 +763,6 @@ func (p *diffPeer) exchange(req []byte, n int) ([]diffReply, error) {
 		err = werr
 	}
 	return out, err
-}
-
-// diffReadReply reads one reply strictly (every line ends in CRLF, bulk data is followed by
-// CRLF) and appends its bytes to raw.
-func diffReadReply(br *bufio.Reader, raw *bytes.Buffer) (respValue, error) {
-	line, err := br.ReadString('\n')
-	if err != nil {
-		return respValue{}, err
-	}
-	raw.WriteString(line)
-	if len(line) < 3 || line[len(line)-2] != '\r' {
-		return respValue{}, fmt.Errorf("malformed reply line %q", line)
-	}
-	typ, body := line[0], line[1:len(line)-2]
-	v := respValue{Type: typ}
-	switch typ {
-	case '+', '-', ':', ',', '#', '(':
-		v.Text = body
-	case '_':
-		if body != "" {
-			return v, fmt.Errorf("malformed null %q", line)
-		}
-	case '$', '=', '!':
-		n, err := strconv.Atoi(body)
-		if err != nil || n < -1 {
-			return v, fmt.Errorf("bad length in %q", line)
-		}
-		if n < 0 {
-			v.Null = true
-			return v, nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(br, buf); err != nil {
-			return v, err
-		}
-		raw.Write(buf)
-		if buf[n] != '\r' || buf[n+1] != '\n' {
-			return v, fmt.Errorf("bulk data of %d bytes not followed by CRLF: %q", n, buf)
-		}
-		v.Text = string(buf[:n])
-	case '*', '%', '~', '>', '|':
-		n, err := strconv.Atoi(body)
-		if err != nil || n < -1 {
-			return v, fmt.Errorf("bad length in %q", line)
-		}
-		if n < 0 {
-			v.Null = true
-			return v, nil
-		}
-		if typ == '%' || typ == '|' {
-			n *= 2
-		}
-		v.Elems = make([]respValue, 0, n)
-		for range n {
-			e, err := diffReadReply(br, raw)
-			if err != nil {
-				return v, err
-			}
-			v.Elems = append(v.Elems, e)
-		}
-	default:
-		return v, fmt.Errorf("unknown reply type in %q", line)
-	}
-	return v, nil
 }
 
 func diffQuoteArgs(args []string) string {

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,20 +45,6 @@ func newGoRedis(t testing.TB, addr string, proto int, edit ...func(*redis.Option
 	c := redis.NewClient(opt)
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// requireTool returns the path of an installed program. When it is missing the test is skipped,
-// except under CI (env CI set), where that is a failure.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed (apt-get install redis-tools)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
 }
 
 // respValue is a decoded RESP2 or RESP3 reply that keeps the reply's type, so that comparing two
@@ -104,10 +88,16 @@ func (v respValue) render(b *strings.Builder) {
 func (v respValue) isError() bool { return v.Type == '-' || v.Type == '!' }
 
 // readRESP reads one reply.
-func readRESP(r *bufio.Reader) (respValue, error) {
-	line, err := r.ReadString('\n')
+func readRESP(r *bufio.Reader) (respValue, error) { return readRESPInto(r, nil) }
+
+// readRESPInto reads one reply, strictly, and copies its raw bytes to raw when it is not nil.
+func readRESPInto(br *bufio.Reader, raw *bytes.Buffer) (respValue, error) {
+	line, err := br.ReadString('\n')
 	if err != nil {
 		return respValue{}, err
+	}
+	if raw != nil {
+		raw.WriteString(line)
 	}
 	if len(line) < 3 || line[len(line)-2] != '\r' {
 		return respValue{}, fmt.Errorf("malformed reply line %q", line)
@@ -118,9 +108,12 @@ func readRESP(r *bufio.Reader) (respValue, error) {
 	case '+', '-', ':', ',', '#', '(':
 		v.Text = body
 	case '_':
+		if body != "" {
+			return v, fmt.Errorf("malformed null %q", line)
+		}
 	case '$', '=', '!':
 		n, err := strconv.Atoi(body)
-		if err != nil {
+		if err != nil || n < -1 {
 			return v, fmt.Errorf("bad length in %q", line)
 		}
 		if n < 0 {
@@ -128,13 +121,19 @@ func readRESP(r *bufio.Reader) (respValue, error) {
 			return v, nil
 		}
 		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(r, buf); err != nil {
+		if _, err := io.ReadFull(br, buf); err != nil {
 			return v, err
+		}
+		if raw != nil {
+			raw.Write(buf)
+		}
+		if buf[n] != '\r' || buf[n+1] != '\n' {
+			return v, fmt.Errorf("bulk data of %d bytes not followed by CRLF: %q", n, buf)
 		}
 		v.Text = string(buf[:n])
 	case '*', '%', '~', '>', '|':
 		n, err := strconv.Atoi(body)
-		if err != nil {
+		if err != nil || n < -1 {
 			return v, fmt.Errorf("bad length in %q", line)
 		}
 		if n < 0 {
@@ -146,7 +145,7 @@ func readRESP(r *bufio.Reader) (respValue, error) {
 		}
 		v.Elems = make([]respValue, 0, n)
 		for range n {
-			e, err := readRESP(r)
+			e, err := readRESPInto(br, raw)
 			if err != nil {
 				return v, err
 			}

@@ -263,3 +263,17 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// Need returns the path of program, skipping the test when it is not installed, except under CI,
+// where .ci/run installs it and a missing program is a failure.
+func Need(t testing.TB, program string) string {
+	t.Helper()
+	path, err := exec.LookPath(program)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not installed (apt-get install redis-server redis-tools)", program)
+		}
+		t.Skipf("%s not installed", program)
+	}
+	return path
+}

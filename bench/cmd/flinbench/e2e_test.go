@@ -14,16 +14,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flin-resp/flin-resp/bench/internal/testserver"
 	"github.com/flin-resp/flin-resp/bench/report"
+	"github.com/flin-resp/flin-resp/compat_test/harness"
 )
 
 // TestFlinAgainstRedisReportsMeasuredRatios runs the tool for real: a tiny set and get workload
 // against flin-resp and a redis-server with the same durability (appendfsync always), then checks
 // that every number in the table, JSON, CSV and SVG comes from those measurements.
 func TestFlinAgainstRedisReportsMeasuredRatios(t *testing.T) {
-	redis := testserver.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always")
-	flin := testserver.StartFlin(t, testserver.BuildFlin(t))
+	redis := harness.StartRedis(t, "--appendonly", "yes", "--appendfsync", "always").Addr
+	flin := harness.Start(t, "").Addr
 
 	dir := t.TempDir()
 	jsonPath, csvPath, svgPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.csv"), filepath.Join(dir, "r.svg")
