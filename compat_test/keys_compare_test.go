@@ -269,7 +269,7 @@ func keyCases() []keyCase {
 			ks("SET a x"), ks("OBJECT REFCOUNT a"), ks("OBJECT REFCOUNT nosuch"),
 		}},
 		{"OBJECT IDLETIME, FREQ and HELP", []keyStep{
-			ks("SET a v"), ks("OBJECT IDLETIME a"), ks("OBJECT IDLETIME nosuch"), ks("OBJECT FREQ a"),
+			ks("SET a v"), ksNear(2, "OBJECT IDLETIME a"), ks("OBJECT IDLETIME nosuch"), ks("OBJECT FREQ a"),
 			ks("OBJECT FREQ nosuch"), ks("OBJECT HELP"), ks("object help"),
 		}},
 		{"OBJECT refuses unknown subcommands and wrong arity", []keyStep{

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,13 +15,21 @@ import (
 )
 
 const (
-	benchStartupKeys    = 1_000_000
-	benchMSetKeys       = 1000 // keys per MSET
-	benchPipelineMSets  = 10   // MSETs per pipeline
-	benchLoadClients    = 4    // connections loading in parallel
-	benchStartupKeyFmt  = "key:%07d"
-	benchStartupValFmt  = "v%07d"
-	benchStartupTimeout = 10 * time.Minute
+	benchMSetKeys      = 1000 // keys per MSET
+	benchPipelineMSets = 10   // MSETs per pipeline
+	benchLoadClients   = 4    // connections loading in parallel
+)
+
+// startupData is a data set for the start-up benchmarks: keys "key:0..." with short values.
+type startupData struct {
+	keys           int
+	keyFmt, valFmt string
+	loadTimeout    time.Duration
+}
+
+var (
+	startup1M  = startupData{1_000_000, "key:%07d", "v%07d", 10 * time.Minute}
+	startup10M = startupData{10_000_000, "key:%08d", "v%08d", 60 * time.Minute}
 )
 
 // BenchmarkStartupToFirstPong1MKeys measures how long a node holding 1,000,000 keys takes from
@@ -35,8 +42,8 @@ const (
 // snapshot is taken, so the Raft log holds every write. Two cases:
 //   - after=SIGKILL: the node is killed right after the load, before Badger flushed its memtables.
 //     Every iteration starts from a fresh (untimed) copy of that directory, so every start replays
-//     Badger's memtable logs (two, ~128 MiB): the worst case. The copy leaves the files in the page
-//     cache, as a crash does.
+//     Badger's memtable logs that were not yet flushed (the benchmark logs how many): the worst
+//     case. The copy leaves the files in the page cache, as a crash does.
 //   - after=SIGTERM: the same data, started once and stopped cleanly (Badger flushes its memtables
 //     on close); every iteration starts it and stops it with SIGTERM.
 //
@@ -45,29 +52,70 @@ func BenchmarkStartupToFirstPong1MKeys(b *testing.B) {
 	if testing.Short() {
 		b.Skip("loads 1,000,000 keys")
 	}
+	benchmarkStartup(b, startup1M)
+}
+
+// BenchmarkStartupToFirstPong10MKeys is BenchmarkStartupToFirstPong1MKeys with 10,000,000 keys
+// ("key:00000000".."key:09999999"). Opt-in: loading takes minutes.
+//
+// Run: FLIN_STARTUP_10M=1 go test ./compat_test/ -run '^$' -bench StartupToFirstPong10M -benchtime 5x -timeout 60m
+func BenchmarkStartupToFirstPong10MKeys(b *testing.B) {
+	if os.Getenv("FLIN_STARTUP_10M") == "" {
+		b.Skip("opt-in: FLIN_STARTUP_10M=1 (loads 10,000,000 keys, minutes)")
+	}
+	benchmarkStartup(b, startup10M)
+}
+
+func benchmarkStartup(b *testing.B, data startupData) {
 	harness.Binary(b) // build outside any measurement
 	killedDir, stoppedDir := b.TempDir(), b.TempDir()
 	s := harness.Start(b, killedDir)
 	loadStart := time.Now()
-	if err := loadStartupKeys(b, s.Addr); err != nil {
+	if err := loadStartupKeys(b, s.Addr, data); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("loaded %d keys in %v", benchStartupKeys, time.Since(loadStart).Round(time.Millisecond))
+	b.Logf("loaded %d keys in %v", data.keys, time.Since(loadStart).Round(time.Millisecond))
 	s.Kill() // a crash right after the load
+	b.Logf("after the load: %s", describeEngineDir(filepath.Join(killedDir, "engine")))
 	if err := copyDir(killedDir, stoppedDir); err != nil {
 		b.Fatal(err)
 	}
 	s = harness.Start(b, stoppedDir)
-	checkStartupKeys(b, s.Addr)
+	checkStartupKeys(b, s.Addr, data)
 	s.Stop()
 
-	b.Run("after=SIGKILL", func(b *testing.B) { benchStartup(b, killedDir, true, (*harness.Server).Kill) })
-	b.Run("after=SIGTERM", func(b *testing.B) { benchStartup(b, stoppedDir, false, (*harness.Server).Stop) })
+	b.Run("after=SIGKILL", func(b *testing.B) { benchStartup(b, killedDir, true, (*harness.Server).Kill, data) })
+	b.Run("after=SIGTERM", func(b *testing.B) { benchStartup(b, stoppedDir, false, (*harness.Server).Stop, data) })
+}
+
+// describeEngineDir says how many memtable logs (replayed by a start after a crash) and tables
+// Badger's directory holds, and their sizes.
+func describeEngineDir(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err.Error()
+	}
+	var mems, tables int
+	var tableBytes int64
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		switch filepath.Ext(e.Name()) {
+		case ".mem":
+			mems++
+		case ".sst":
+			tables++
+			tableBytes += info.Size()
+		}
+	}
+	return fmt.Sprintf("%d memtable logs, %d tables (%d MiB)", mems, tables, tableBytes>>20)
 }
 
 // benchStartup times start-ups of a node on dir (or, with fromCopy, on a fresh copy of dir each
 // time), each ended by stop.
-func benchStartup(b *testing.B, dir string, fromCopy bool, stop func(*harness.Server)) {
+func benchStartup(b *testing.B, dir string, fromCopy bool, stop func(*harness.Server), data startupData) {
 	ctx := context.Background()
 	work := dir
 	if fromCopy {
@@ -97,13 +145,13 @@ func benchStartup(b *testing.B, dir string, fromCopy bool, stop func(*harness.Se
 		worst = max(worst, d)
 		c := newTestClient(b, s.Addr, 1)
 		// Rewrites a loaded key with its own value, so the data set stays as loaded.
-		k := n % benchStartupKeys
-		if err := c.Set(ctx, fmt.Sprintf(benchStartupKeyFmt, k), fmt.Sprintf(benchStartupValFmt, k), 0).Err(); err != nil {
+		k := n % data.keys
+		if err := c.Set(ctx, fmt.Sprintf(data.keyFmt, k), fmt.Sprintf(data.valFmt, k), 0).Err(); err != nil {
 			b.Fatalf("first write: %v", err)
 		}
 		write += time.Since(t0)
 		if n == 0 {
-			checkStartupKeys(b, s.Addr)
+			checkStartupKeys(b, s.Addr, data)
 		}
 		c.Close()
 		stop(s)
@@ -115,58 +163,27 @@ func benchStartup(b *testing.B, dir string, fromCopy bool, stop func(*harness.Se
 	b.ReportMetric(float64(write.Milliseconds())/float64(n), "ms/first-write")
 }
 
-// loadStartupKeys writes benchStartupKeys keys with pipelined MSETs from several connections.
-func loadStartupKeys(b *testing.B, addr string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), benchStartupTimeout)
+// loadStartupKeys writes data's keys with pipelined MSETs from several connections.
+func loadStartupKeys(b *testing.B, addr string, data startupData) error {
+	ctx, cancel := context.WithTimeout(context.Background(), data.loadTimeout)
 	defer cancel()
 	c := newTestClient(b, addr, benchLoadClients)
 	defer c.Close()
-	const perPipeline = benchMSetKeys * benchPipelineMSets
-	var wg sync.WaitGroup
-	errs := make(chan error, benchLoadClients)
-	for w := 0; w < benchLoadClients; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			args := make([]any, 0, 2*benchMSetKeys)
-			for first := w * perPipeline; first < benchStartupKeys; first += benchLoadClients * perPipeline {
-				pipe := c.Pipeline()
-				for m := first; m < min(first+perPipeline, benchStartupKeys); m += benchMSetKeys {
-					args = args[:0]
-					for k := m; k < min(m+benchMSetKeys, benchStartupKeys); k++ {
-						args = append(args, fmt.Sprintf(benchStartupKeyFmt, k), fmt.Sprintf(benchStartupValFmt, k))
-					}
-					pipe.MSet(ctx, args...)
-				}
-				if _, err := pipe.Exec(ctx); err != nil {
-					errs <- fmt.Errorf("load at key %d: %w", first, err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	if n, err := c.DBSize(ctx).Result(); err != nil || n != benchStartupKeys {
-		return fmt.Errorf("DBSIZE after load = %d (%v), want %d", n, err, benchStartupKeys)
-	}
-	return nil
+	kv := func(k int) (string, any) { return fmt.Sprintf(data.keyFmt, k), fmt.Sprintf(data.valFmt, k) }
+	return msetKeys(ctx, c, data.keys, benchLoadClients, benchMSetKeys, benchPipelineMSets, kv)
 }
 
 // checkStartupKeys checks that a started node holds the loaded data (count and a few values).
-func checkStartupKeys(b *testing.B, addr string) {
+func checkStartupKeys(b *testing.B, addr string, data startupData) {
 	b.Helper()
 	ctx := context.Background()
 	c := newTestClient(b, addr, 1)
 	defer c.Close()
-	if n, err := c.DBSize(ctx).Result(); err != nil || n != benchStartupKeys {
-		b.Fatalf("DBSIZE = %d (%v), want %d", n, err, benchStartupKeys)
+	if n, err := c.DBSize(ctx).Result(); err != nil || n != int64(data.keys) {
+		b.Fatalf("DBSIZE = %d (%v), want %d", n, err, data.keys)
 	}
-	for _, k := range []int{0, benchStartupKeys / 2, benchStartupKeys - 1} {
-		key, want := fmt.Sprintf(benchStartupKeyFmt, k), fmt.Sprintf(benchStartupValFmt, k)
+	for _, k := range []int{0, data.keys / 2, data.keys - 1} {
+		key, want := fmt.Sprintf(data.keyFmt, k), fmt.Sprintf(data.valFmt, k)
 		if got, err := c.Get(ctx, key).Result(); err != nil || got != want {
 			b.Fatalf("GET %s = %q (%v), want %q", key, got, err, want)
 		}

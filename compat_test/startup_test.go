@@ -273,3 +273,42 @@ func TestStartupAfterSaveOnIdleRestartRestoresNothing(t *testing.T) {
 	}
 	checkStartupData(t, c, startupIncrs+1)
 }
+
+// msetKeys writes keys 0..n-1 from loaders connections of c, each sending pipelines of perPipeline
+// MSETs of perMSet keys; kv gives key k and its value. It checks DBSIZE once all are written.
+func msetKeys(ctx context.Context, c *redis.Client, n, loaders, perMSet, perPipeline int, kv func(k int) (string, any)) error {
+	keysPerPipeline := perMSet * perPipeline
+	var wg sync.WaitGroup
+	errs := make(chan error, loaders)
+	for w := range loaders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := make([]any, 0, 2*perMSet)
+			for first := w * keysPerPipeline; first < n; first += loaders * keysPerPipeline {
+				pipe := c.Pipeline()
+				for m := first; m < min(first+keysPerPipeline, n); m += perMSet {
+					args = args[:0]
+					for k := m; k < min(m+perMSet, n); k++ {
+						key, value := kv(k)
+						args = append(args, key, value)
+					}
+					pipe.MSet(ctx, args...)
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					errs <- fmt.Errorf("load at key %d: %w", first, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	if got, err := c.DBSize(ctx).Result(); err != nil || got != int64(n) {
+		return fmt.Errorf("DBSIZE after load = %d (%v), want %d", got, err, n)
+	}
+	return nil
+}

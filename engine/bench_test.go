@@ -42,6 +42,43 @@ func BenchmarkGet(b *testing.B) {
 	}
 }
 
+// BenchmarkGetPipelined reads as resp serves a pipeline of 16 GETs: one read Tx while it is
+// Current, each value handed to a function (GetFunc) as the reply writer takes it, not copied.
+func BenchmarkGetPipelined(b *testing.B) {
+	d := openBenchDB(b)
+	for lo := 0; lo < benchKeys; lo += 1000 {
+		mustUpdate(b, d, 0, func(tx *Tx) error {
+			for i := lo; i < lo+1000; i++ {
+				if _, err := tx.Set(0, benchKey(i), benchValue, SetOptions{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	keys := make([][]byte, benchKeys)
+	for i := range keys {
+		keys[i] = benchKey(i * 7919)
+	}
+	out := make([]byte, 0, 2048)
+	write := func(v []byte) { out = append(out[:0], v...) }
+	b.SetBytes(int64(len(benchValue)))
+	b.ReportAllocs()
+	var tx *Tx
+	for i := 0; b.Loop(); i++ {
+		if i%16 == 0 || !tx.Current() {
+			if tx != nil {
+				tx.Discard()
+			}
+			tx = d.Begin(d.nowMillis(), false)
+		}
+		if err := tx.GetFunc(0, keys[i%benchKeys], write); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tx.Discard()
+}
+
 // BenchmarkSet writes 1 KiB values, one transaction (one Badger commit) per SET.
 func BenchmarkSet(b *testing.B) {
 	d := openBenchDB(b)

@@ -179,10 +179,21 @@ func (tx *Tx) GetElement(c *Collection, tag byte, sub []byte) (val []byte, found
 	return val, err == nil, err
 }
 
-// PutElement writes one element under tag. It does not change the count.
+// PutElement writes one element under tag. It does not change the count. It checks the
+// collection's key too, which SaveCollection would refuse: no element is written for a key that
+// cannot be stored. An operation writing several elements checks them all first (limits.go).
 func (tx *Tx) PutElement(c *Collection, tag byte, sub, val []byte) error {
 	if !tx.write {
 		return ErrReadOnlyTx
+	}
+	if err := checkKey(sub); err != nil {
+		return err
+	}
+	if err := checkKey(c.key); err != nil {
+		return err
+	}
+	if err := tx.checkValue(len(val)); err != nil {
+		return err
 	}
 	tx.ensureVersion(c)
 	return tx.txn.Set(elementKey(tx.physDB(c.db), c.hdr.version, tag, sub), append([]byte(nil), val...))
@@ -209,7 +220,9 @@ func (tx *Tx) ScanElements(c *Collection, tag byte, prefix, from []byte, reverse
 	}
 	p := elementKey(tx.physDB(c.db), c.hdr.version, tag, prefix)
 	base := len(p) - len(prefix)
-	it := tx.txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: true, PrefetchSize: 64, Reverse: reverse})
+	// No PrefetchValues: Badger's iterator starts a goroutine per item to prefetch its value, which
+	// costs more than reading the value (in the LSM tree, or the mapped value log) when asked.
+	it := tx.txn.NewIterator(badger.IteratorOptions{Prefix: p, Reverse: reverse})
 	defer it.Close()
 	var seek []byte
 	switch {

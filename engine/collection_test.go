@@ -194,12 +194,12 @@ func badgerPrefix(p []byte) badger.IteratorOptions { return badger.IteratorOptio
 func TestCommitsReportTheKeysTheyChanged(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, d *DB, clock *fakeClock) {
 		var got []string
-		d.OnCommit(func(ts []Touched) {
-			for _, x := range ts {
+		remove := d.OnCommit(func(c Commit) {
+			for _, x := range c.Touched {
 				got = append(got, fmt.Sprintf("%d:%s:%v", x.DB, x.Key, x.Flushed))
 			}
 		})
-		t.Cleanup(func() { d.OnCommit(nil) })
+		t.Cleanup(remove)
 		now := clock.Millis()
 		mustSet(t, d, 0, now, "a", "1", SetOptions{})
 		putFields(t, d, now, "h", "f", "v")

@@ -20,21 +20,29 @@ func (d *DB) Get(db int, key []byte) ([]byte, error) {
 
 // MGet returns the values of keys; a missing key or one that is not a string gives nil.
 func (d *DB) MGet(db int, keys [][]byte) ([][]byte, error) {
-	vals := make([][]byte, len(keys))
+	var vals [][]byte
 	err := d.View(func(tx *Tx) error {
-		for i, k := range keys {
-			v, err := tx.Get(db, k)
-			switch {
-			case err == nil:
-				vals[i] = v
-			case errors.Is(err, ErrNotFound), errors.Is(err, ErrWrongType):
-			default:
-				return err
-			}
-		}
-		return nil
+		var err error
+		vals, err = tx.MGet(db, keys)
+		return err
 	})
 	return vals, err
+}
+
+// MGet returns the values of keys; a missing key or one that is not a string gives nil.
+func (tx *Tx) MGet(db int, keys [][]byte) ([][]byte, error) {
+	vals := make([][]byte, len(keys))
+	for i, k := range keys {
+		v, err := tx.Get(db, k)
+		switch {
+		case err == nil:
+			vals[i] = v
+		case errors.Is(err, ErrNotFound), errors.Is(err, ErrWrongType):
+		default:
+			return nil, err
+		}
+	}
+	return vals, nil
 }
 
 // Set stores a string value with an optional expiry (Unix ms, 0 = none) in its own transaction.

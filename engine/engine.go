@@ -33,12 +33,25 @@ type DB struct {
 	writeMu sync.Mutex     // held by the one open write Tx
 	counts  []atomic.Int64 // keys per database, including expired keys not yet removed
 	version uint64         // last collection version handed out; guarded by writeMu
+	metas   metaCache      // recent writes' old-meta answers for the writer; guarded by writeMu
 	applied atomic.Uint64  // last applied index recorded by SetApplied
 
-	observer atomic.Pointer[func([]Touched)] // told of the keys each commit changed
+	obsMu     sync.Mutex                        // serialises changes to observers
+	observers atomic.Pointer[[]*commitObserver] // told of the keys each commit changed
+	hits      atomic.Int64                      // key lookups of read transactions that found a live key (stats.go)
+	misses    atomic.Int64                      // ... and that did not
 
 	dbmap  atomic.Pointer[dbMap] // logical -> physical database (SWAPDB); see keyspace.go
 	mapGen atomic.Uint64         // odd while a changed dbmap commits
+
+	// writes counts twice each write to Badger (commit, flush, restore): once as it starts and once
+	// it is visible, so it is odd while one is under way. A read Tx begun when it had the (even)
+	// value it has now sees what a new one would (Tx.Current).
+	writes atomic.Uint64
+	cache  *valueCache // nil when Options.ValueCacheSize is 0
+
+	gcMu   sync.Mutex        // held by CollectGarbage
+	gcNext map[string][]byte // garbage key -> where its reclaim resumes; guarded by gcMu
 
 	bgStop   chan struct{} // closed by Close to stop the housekeeping goroutine
 	bgDone   chan struct{} // closed when it has stopped
@@ -59,6 +72,7 @@ func Open(opts Options) (*DB, error) {
 		WithDetectConflicts(false). // single writer
 		WithNumVersionsToKeep(1).
 		WithLogger(badgerLogger{opts.Logger})
+	bo = withSizing(bo, opts)
 	if opts.InMemory {
 		// In memory Badger has no value log: every value must stay under the threshold, whose maximum
 		// is 1 MB. Values that large are refused with ErrValueTooLarge.
@@ -69,7 +83,8 @@ func Open(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: open badger: %w", err)
 	}
-	d := &DB{bdb: bdb, opts: opts, counts: make([]atomic.Int64, opts.Databases)}
+	d := &DB{bdb: bdb, opts: opts, counts: make([]atomic.Int64, opts.Databases), cache: newValueCache(opts.ValueCacheSize),
+		metas: newMetaCache(opts.MetaCacheSize)}
 	if err := d.loadSystem(); err != nil {
 		bdb.Close()
 		return nil, err
@@ -124,26 +139,57 @@ func getUint64(txn *badger.Txn, key []byte) (uint64, error) {
 type Touched struct {
 	DB      int
 	Key     []byte
-	Flushed bool // every key of DB is gone; Key is nil
+	Flushed bool // every key of DB is gone, or (Swapped) may have changed; Key is nil
+	Swapped bool // with Flushed: SWAPDB exchanged DB with database Partner
+	Partner int
 }
 
-// OnCommit sets fn to be called after every commit that changed keys, with those keys, on the
-// committing goroutine (for the FSM: in log order). fn must be quick and must not write to the
-// engine. It serves WATCH and blocked clients. A nil fn removes the observer.
-func (d *DB) OnCommit(fn func([]Touched)) {
-	if fn == nil {
-		d.observer.Store(nil)
-		return
+// Commit describes one engine commit that changed keys.
+type Commit struct {
+	// Applied is the applied index the commit recorded (0 for a commit outside Raft).
+	Applied uint64
+	// Touched are the keys it changed.
+	Touched []Touched
+}
+
+type commitObserver struct{ fn func(Commit) }
+
+// OnCommit adds fn to the functions called after every commit that changed keys, on the committing
+// goroutine (for the FSM: in log order). fn must be quick and must not write to the engine; it
+// serves WATCH and blocked clients. The returned function removes fn.
+func (d *DB) OnCommit(fn func(Commit)) (remove func()) {
+	o := &commitObserver{fn: fn}
+	d.obsMu.Lock()
+	defer d.obsMu.Unlock()
+	var list []*commitObserver
+	if cur := d.observers.Load(); cur != nil {
+		list = append(list, *cur...)
 	}
-	d.observer.Store(&fn)
+	list = append(list, o)
+	d.observers.Store(&list)
+	return func() {
+		d.obsMu.Lock()
+		defer d.obsMu.Unlock()
+		var kept []*commitObserver
+		for _, x := range *d.observers.Load() {
+			if x != o {
+				kept = append(kept, x)
+			}
+		}
+		d.observers.Store(&kept)
+	}
 }
 
-func (d *DB) notify(touched []Touched) {
+func (d *DB) notify(applied uint64, touched []Touched) {
 	if len(touched) == 0 {
 		return
 	}
-	if fn := d.observer.Load(); fn != nil {
-		(*fn)(touched)
+	list := d.observers.Load()
+	if list == nil {
+		return
+	}
+	for _, o := range *list {
+		o.fn(Commit{Applied: applied, Touched: touched})
 	}
 }
 
@@ -188,6 +234,7 @@ func (d *DB) Begin(now int64, write bool) *Tx {
 		d.writeMu.Lock()
 		tx.version = d.version
 	}
+	tx.writes = d.writes.Load() // before the snapshot: a write in between makes the Tx not Current
 	tx.txn, tx.dbmap = d.newTxn(write)
 	return tx
 }
@@ -231,6 +278,10 @@ func (d *DB) FlushAll(applied uint64) error {
 func (d *DB) flush(dbs []int, applied uint64) error {
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
+	d.writing()
+	defer d.wrote()
+	d.cache.clear()
+	d.metas.clear()
 	var prefixes [][]byte
 	for _, db := range d.physicalDBs(dbs) {
 		prefixes = append(prefixes, metaPrefix(db), expiryPrefix(db), elementDBPrefix(db), garbagePrefix(db))
@@ -259,9 +310,21 @@ func (d *DB) flush(dbs []int, applied uint64) error {
 	for i, db := range dbs {
 		touched[i] = Touched{DB: db, Flushed: true}
 	}
-	d.notify(touched)
+	d.notify(applied, touched)
 	if applied != 0 {
 		d.applied.Store(applied)
 	}
 	return nil
+}
+
+// writing records that a write to Badger starts, and wrote that it has ended (successfully or
+// not): writes is odd in between. A read Tx begun before the write, or during it (it may or may not
+// see the write), is never Current afterwards. Writes are serialised by writeMu.
+func (d *DB) writing() { d.writes.Add(1) }
+func (d *DB) wrote()   { d.writes.Add(1) }
+
+// observed reports whether any commit observer is set, so commits record touched keys only then.
+func (d *DB) observed() bool {
+	list := d.observers.Load()
+	return list != nil && len(*list) > 0
 }

@@ -12,6 +12,7 @@ var (
 	ErrReadOnlyTx    = errors.New("engine: write in a read-only transaction")
 	ErrInvalidExpire = errors.New("engine: invalid expire time")
 	ErrValueTooLarge = errors.New("engine: value too large for an in-memory engine (1 MB at most)")
+	ErrKeyTooLarge   = errors.New("engine: key or collection member too large (64989 bytes at most)")
 	ErrStringTooLong = errors.New("engine: string exceeds maximum allowed size")
 	ErrNotFloat      = errors.New("engine: value is not a valid float")
 	ErrNaNOrInf      = errors.New("engine: increment would produce NaN or Infinity")

@@ -36,6 +36,12 @@ func (tx *Tx) HSet(db int, key []byte, pairs [][]byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := checkKeys(pairs, 2); err != nil {
+		return 0, err
+	}
+	if err := tx.checkValues(pairs[1:], 2); err != nil {
+		return 0, err
+	}
 	added := int64(0)
 	for i := 0; i < len(pairs); i += 2 {
 		exists, err := tx.elementExists(c, tagHashField, pairs[i])

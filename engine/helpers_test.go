@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func testOptions(dir string) Options {
 // openDB opens opts and closes the engine when the test ends.
 func openDB(t testing.TB, opts Options) *DB {
 	t.Helper()
-	d, err := Open(opts)
+	d, err := openRetrying(opts)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -151,4 +152,18 @@ func mustExpires(t testing.TB, d *DB, db int) int64 {
 		t.Fatalf("Expires(%d): %v", db, err)
 	}
 	return n
+}
+
+// openRetrying opens opts, retrying for a few seconds while Badger's directory lock is taken. A test
+// reopens a directory it has just closed, and a child process that a parallel test forks holds a
+// copy of the lock's file descriptor until it execs: the lock may outlive the Close briefly.
+func openRetrying(opts Options) (*DB, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d, err := Open(opts)
+		if err == nil || !strings.Contains(err.Error(), "Cannot acquire directory lock") || time.Now().After(deadline) {
+			return d, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -27,6 +27,11 @@ var (
 
 func keyCount(db int) []byte { return []byte{spaceSystem, 'c', byte(db)} }
 
+// maxUserKeyLen is the longest key or collection member the engine stores: Badger refuses keys
+// over 65000 bytes, and the longest key built around a user's bytes is an expiry index entry
+// (10 bytes more) or an element (11 more). limits.go checks it.
+const maxUserKeyLen = 65000 - 11
+
 // metaKey appends the Badger key of a user key to dst.
 func metaKey(dst []byte, db int, key []byte) []byte {
 	dst = append(dst, spaceMeta, byte(db))

@@ -122,6 +122,13 @@ func (d *DB) physicalDBs(dbs []int) []int {
 
 // commitTxn commits the Badger transaction, and with it a database map changed by SwapDB.
 func (tx *Tx) commitTxn() error {
+	tx.db.writing()
+	defer tx.db.wrote()
+	if tx.swapped {
+		tx.db.cache.clear()
+	} else {
+		tx.db.cache.remove(tx.uncached)
+	}
 	if !tx.swapped {
 		return tx.txn.Commit()
 	}
@@ -154,9 +161,9 @@ func (tx *Tx) SwapDB(a, b int) error {
 	m := *tx.dbmap
 	m[a], m[b] = m[b], m[a]
 	tx.dbmap, tx.swapped = &m, true
-	if tx.db.observer.Load() != nil {
+	if tx.db.observed() {
 		// Every key of both databases may have changed, as after a flush.
-		tx.touched = append(tx.touched, Touched{DB: a, Flushed: true}, Touched{DB: b, Flushed: true})
+		tx.touched = append(tx.touched, Touched{DB: a, Flushed: true, Swapped: true, Partner: b}, Touched{DB: b, Flushed: true, Swapped: true, Partner: a})
 	}
 	return nil
 }
@@ -177,6 +184,9 @@ func (tx *Tx) Rename(db int, src, dst []byte, nx bool) (bool, error) {
 	}
 	if bytes.Equal(src, dst) {
 		return !nx, nil
+	}
+	if err := checkKey(dst); err != nil {
+		return false, err
 	}
 	dm, dlive, dphys, err := tx.lookup(db, dst)
 	if err != nil {
@@ -212,6 +222,9 @@ func (tx *Tx) Copy(srcDB int, src []byte, dstDB int, dst []byte, replace bool) (
 	}
 	if dlive && !replace {
 		return false, nil
+	}
+	if err := checkKey(dst); err != nil {
+		return false, err // before the elements are copied
 	}
 	payload, err := tx.copyValue(srcDB, m, dstDB)
 	if err != nil {
@@ -270,7 +283,7 @@ func (tx *Tx) copyValue(srcDB int, m meta, dstDB int) ([]byte, error) {
 	from := elementPrefix(tx.physDB(srcDB), h.version)
 	h.version = tx.newVersion()
 	to := elementPrefix(tx.physDB(dstDB), h.version)
-	it := tx.txn.NewIterator(badger.IteratorOptions{Prefix: from, PrefetchValues: true, PrefetchSize: 64})
+	it := tx.txn.NewIterator(badger.IteratorOptions{Prefix: from}) // no prefetch: see ScanElements
 	defer it.Close()
 	for it.Seek(from); it.ValidForPrefix(from); it.Next() {
 		item := it.Item()

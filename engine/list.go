@@ -49,6 +49,9 @@ func (tx *Tx) ListPush(db int, key []byte, left, onlyIfExists bool, vals [][]byt
 	if onlyIfExists && !c.Exists() {
 		return 0, nil
 	}
+	if err := tx.checkValues(vals, 1); err != nil {
+		return 0, err
+	}
 	if err := tx.listPush(c, left, vals); err != nil {
 		return 0, err
 	}
@@ -291,6 +294,9 @@ func (tx *Tx) ListInsert(db int, key []byte, after bool, pivot, val []byte) (int
 	}
 	if pos < 0 {
 		return -1, nil
+	}
+	if err := tx.checkValue(len(val)); err != nil {
+		return 0, err // before elements move
 	}
 	at := pos // index the new element takes
 	if after {
@@ -540,6 +546,9 @@ func (tx *Tx) ListMove(db int, src, dst []byte, srcLeft, dstLeft bool) (val []by
 	if !bytes.Equal(src, dst) {
 		if dc, err = tx.openList(db, dst); err != nil {
 			return nil, false, err
+		}
+		if err := checkKey(dst); err != nil {
+			return nil, false, err // before the element leaves src
 		}
 	}
 	vals, err := tx.listPop(sc, srcLeft, 1)

@@ -22,6 +22,9 @@ func (tx *Tx) SAdd(db int, key []byte, members [][]byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := checkKeys(members, 1); err != nil {
+		return 0, err
+	}
 	added := int64(0)
 	for _, m := range members {
 		exists, err := tx.elementExists(c, tagSetMember, m)
@@ -263,6 +266,9 @@ func (tx *Tx) SMove(db int, src, dst, member []byte) (bool, error) {
 	if bytes.Equal(src, dst) {
 		return tx.elementExists(sc, tagSetMember, member)
 	}
+	if err := checkKey(dst); err != nil {
+		return false, err // before member leaves src
+	}
 	n, err := tx.removeMembers(sc, [][]byte{member})
 	if err != nil || n == 0 {
 		return false, err
@@ -336,6 +342,9 @@ func (tx *Tx) SInterCard(db int, keys [][]byte, limit int64) (int64, error) {
 func (tx *Tx) SetAlgebraStore(db int, op SetOp, dst []byte, keys [][]byte) (int64, error) {
 	members, err := tx.SetAlgebra(db, op, keys, 0)
 	if err != nil {
+		return 0, err
+	}
+	if err := checkKey(dst); err != nil {
 		return 0, err
 	}
 	if _, err := tx.Delete(db, dst); err != nil {
@@ -498,7 +507,7 @@ func (tx *Tx) elementsAfter(c *Collection, tag byte, after []byte, values bool, 
 		return nil
 	}
 	p := elementKey(tx.physDB(c.db), c.hdr.version, tag, nil)
-	it := tx.txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: values, PrefetchSize: 100})
+	it := tx.txn.NewIterator(badger.IteratorOptions{Prefix: p}) // no prefetch: see ScanElements
 	defer it.Close()
 	seek := p
 	if after != nil {

@@ -101,6 +101,10 @@ func readSnapshotHeader(br *bufio.Reader) (uint64, error) {
 func (d *DB) Restore(r io.Reader) error {
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
+	d.writing()
+	defer d.wrote()
+	d.cache.clear()
+	d.metas.clear()
 	br := bufio.NewReaderSize(r, 1<<20)
 	if _, err := readSnapshotHeader(br); err != nil {
 		return fmt.Errorf("engine: restore: %w", err)

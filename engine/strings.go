@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"errors"
 	"math"
 	"strconv"
+
+	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Get returns the string value of key, ErrNotFound, or ErrWrongType.
@@ -18,6 +21,57 @@ func (tx *Tx) Get(db int, key []byte) ([]byte, error) {
 		return nil, ErrWrongType
 	}
 	return m.payload, nil
+}
+
+// GetFunc calls fn with the string value of key, or returns ErrNotFound or ErrWrongType without
+// calling it. The value is Badger's buffer, valid only during fn: fn must copy what it keeps. It is
+// Get without Get's copy of the value, for a caller that writes the value out at once (GET's reply).
+func (tx *Tx) GetFunc(db int, key []byte, fn func(v []byte)) error {
+	if err := tx.db.checkDB(db); err != nil {
+		return err
+	}
+	tx.buf = metaKey(tx.buf[:0], tx.physDB(db), key)
+	cache := tx.db.cache
+	if cache != nil && tx.Current() {
+		if v, expireAt, ok := cache.get(tx.buf); ok {
+			live := !expired(expireAt, tx.now)
+			tx.countLookup(live)
+			if !live {
+				return ErrNotFound
+			}
+			fn(v)
+			return nil
+		}
+	} else {
+		cache = nil // a write Tx, or one that no longer sees what the cache holds
+	}
+	item, err := tx.txn.Get(tx.buf)
+	if err != nil {
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			tx.countLookup(false)
+			return ErrNotFound
+		}
+		return err
+	}
+	return item.Value(func(v []byte) error {
+		m, err := decodeMeta(v)
+		if err != nil {
+			return err
+		}
+		live := !expired(m.expireAt, tx.now)
+		tx.countLookup(live)
+		switch {
+		case !live:
+			return ErrNotFound
+		case m.typ != TypeString:
+			return ErrWrongType
+		}
+		fn(m.payload)
+		if cache != nil {
+			cache.put(tx, tx.buf, m.payload, m.expireAt)
+		}
+		return nil
+	})
 }
 
 // SetOptions are the options of Redis's SET.
@@ -38,7 +92,7 @@ type SetResult struct {
 
 // Set stores value at key with Redis's SET semantics.
 func (tx *Tx) Set(db int, key, value []byte, o SetOptions) (SetResult, error) {
-	m, live, phys, err := tx.lookup(db, key)
+	m, live, phys, err := tx.lookupMeta(db, key, o.Get)
 	if err != nil {
 		return SetResult{}, err
 	}
@@ -65,6 +119,9 @@ func (tx *Tx) Set(db int, key, value []byte, o SetOptions) (SetResult, error) {
 			return res, tx.remove(db, key, m)
 		}
 		return res, nil
+	}
+	if err := tx.checkPut(key, len(value)); err != nil {
+		return SetResult{}, err
 	}
 	res.Written = true
 	if phys && m.typ != TypeString {
@@ -161,6 +218,9 @@ func (tx *Tx) lookupString(db int, key []byte) (strKey, []byte, error) {
 // modifies a string, like APPEND); otherwise the key has none (a write that replaces it). An
 // expired collection left on disk has its elements dropped.
 func (tx *Tx) putString(db int, key []byte, k strKey, value []byte, keepTTL bool) error {
+	if err := tx.checkPut(key, len(value)); err != nil {
+		return err // before the elements are dropped
+	}
 	if k.phys && k.m.typ != TypeString {
 		if err := tx.dropElements(db, k.m); err != nil {
 			return err
@@ -193,6 +253,9 @@ func (tx *Tx) MSetNX(db int, pairs [][]byte) (bool, error) {
 		if err != nil || live {
 			return false, err
 		}
+	}
+	if err := tx.checkPairs(pairs); err != nil {
+		return false, err
 	}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if _, err := tx.Set(db, pairs[i], pairs[i+1], SetOptions{}); err != nil {
@@ -304,4 +367,28 @@ func (tx *Tx) IncrByFloat(db int, key []byte, incr *LongDouble) ([]byte, error) 
 	}
 	out := sum.AppendHuman(nil)
 	return out, tx.putString(db, key, k, out, true)
+}
+
+// MSet sets every key to its value (pairs holds key, value, key, value...), as MSET does: all of
+// them, or none when one cannot be stored.
+func (tx *Tx) MSet(db int, pairs [][]byte) error {
+	if err := tx.checkPairs(pairs); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if _, err := tx.Set(db, pairs[i], pairs[i+1], SetOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPairs checks the keys and string values of MSET and MSETNX.
+func (tx *Tx) checkPairs(pairs [][]byte) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := tx.checkPut(pairs[i], len(pairs[i+1])); err != nil {
+			return err
+		}
+	}
+	return nil
 }

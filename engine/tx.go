@@ -10,18 +10,31 @@ import (
 
 // Tx is a read or write transaction on the engine at a fixed time. A Tx is not safe for concurrent use.
 type Tx struct {
-	db      *DB
-	txn     *badger.Txn
-	now     int64 // Unix ms: keys with expireAt <= now are gone
-	write   bool
-	done    bool
-	deltas  map[int]int64 // key count changes per database, applied on commit
-	version uint64        // last collection version handed out in this Tx
-	applied uint64        // applied index to record, 0 = unchanged
-	buf     []byte        // scratch for meta keys of reads
-	touched []Touched     // keys written, reported to the commit observer
-	dbmap   *dbMap        // logical -> physical databases for this Tx (see keyspace.go)
-	swapped bool          // SwapDB changed dbmap: commit stores and publishes it
+	db         *DB
+	txn        *badger.Txn
+	now        int64 // Unix ms: keys with expireAt <= now are gone
+	write      bool
+	done       bool
+	deltas     map[int]int64 // key count changes per database, applied on commit
+	version    uint64        // last collection version handed out in this Tx
+	applied    uint64        // applied index to record, 0 = unchanged
+	buf        []byte        // scratch for meta keys of reads
+	touched    []Touched     // keys written, reported to the commit observer
+	uncached   [][]byte      // meta keys written, taken out of the value cache on commit
+	dbmap      *dbMap        // logical -> physical databases for this Tx (see keyspace.go)
+	swapped    bool          // SwapDB changed dbmap: commit stores and publishes it
+	countReads bool          // a write Tx counts key lookups (CountLookups)
+	writes     uint64        // DB.writes when the Tx began (Current)
+	cached     []string      // meta keys this write Tx told DB.metas about: forgotten unless it commits
+	ok         bool          // Commit succeeded
+}
+
+// Current reports whether a read Tx still sees what a new one would: it is open and nothing has been
+// written to the engine since it began. A caller may then keep using it for later reads (with SetNow)
+// instead of beginning another, which saves Badger's per-transaction cost. Current is false for a
+// write Tx. A Tx should not be kept open for long: while it is, Badger keeps the versions it sees.
+func (tx *Tx) Current() bool {
+	return !tx.write && !tx.done && tx.writes%2 == 0 && tx.db.writes.Load() == tx.writes
 }
 
 // Now returns the transaction's time in Unix milliseconds.
@@ -66,10 +79,11 @@ func (tx *Tx) Commit() error {
 	if err := tx.commitTxn(); err != nil {
 		return fmt.Errorf("engine: commit: %w", err)
 	}
+	tx.ok = true
 	for db, n := range counts {
 		tx.db.counts[db].Store(n)
 	}
-	tx.db.notify(tx.touched)
+	tx.db.notify(tx.applied, tx.touched)
 	tx.db.version = tx.version
 	if tx.applied != 0 {
 		tx.db.applied.Store(tx.applied)
@@ -89,6 +103,11 @@ func (tx *Tx) finish() {
 	tx.done = true
 	tx.txn.Discard()
 	if tx.write {
+		if !tx.ok {
+			for _, k := range tx.cached {
+				tx.db.metas.forget(k)
+			}
+		}
 		tx.db.writeMu.Unlock()
 	}
 }
@@ -96,26 +115,51 @@ func (tx *Tx) finish() {
 // lookup returns the meta of key as stored (phys reports whether it is on disk at all) and whether it
 // is live at tx.now.
 func (tx *Tx) lookup(db int, key []byte) (m meta, live, phys bool, err error) {
+	return tx.lookupMeta(db, key, true)
+}
+
+// lookupMeta is lookup; a string's payload (its value) is copied only when wantString is set, and
+// is nil otherwise. A collection's payload (its header) always is. SET without GET need not copy
+// the old value it replaces.
+func (tx *Tx) lookupMeta(db int, key []byte, wantString bool) (m meta, live, phys bool, err error) {
 	if err := tx.db.checkDB(db); err != nil {
 		return meta{}, false, false, err
 	}
 	tx.buf = metaKey(tx.buf[:0], tx.physDB(db), key)
+	if tx.write && !wantString {
+		if c, ok := tx.db.metas.get(tx.buf); ok {
+			if c.typ == TypeNone {
+				return meta{}, false, false, nil
+			}
+			return meta{typ: c.typ, expireAt: c.expireAt}, !expired(c.expireAt, tx.now), true, nil
+		}
+	}
 	item, err := tx.txn.Get(tx.buf)
 	if errors.Is(err, badger.ErrKeyNotFound) {
+		tx.countLookup(false)
 		return meta{}, false, false, nil
 	}
 	if err != nil {
 		return meta{}, false, false, err
 	}
-	v, err := item.ValueCopy(nil)
+	err = item.Value(func(v []byte) error {
+		var err error
+		if m, err = decodeMeta(v); err != nil {
+			return err
+		}
+		if m.typ == TypeString && !wantString {
+			m.payload = nil
+		} else {
+			m.payload = append(make([]byte, 0, len(m.payload)), m.payload...) // Badger's buffer
+		}
+		return nil
+	})
 	if err != nil {
 		return meta{}, false, false, err
 	}
-	m, err = decodeMeta(v)
-	if err != nil {
-		return meta{}, false, false, err
-	}
-	return m, !expired(m.expireAt, tx.now), true, nil
+	live = !expired(m.expireAt, tx.now)
+	tx.countLookup(live)
+	return m, live, true, nil
 }
 
 // put stores a key's new meta over old (as returned by lookup) and keeps the count and the expiry
@@ -124,14 +168,21 @@ func (tx *Tx) put(db int, key []byte, old meta, phys bool, typ Type, expireAt in
 	if !tx.write {
 		return ErrReadOnlyTx
 	}
-	if tx.db.opts.InMemory && int64(metaHeaderLen+len(payload)) >= inMemoryValueLimit(tx.db.opts.MemTableSize)-1024 {
-		return ErrValueTooLarge
-	}
-	pdb := tx.physDB(db)
-	if err := tx.txn.Set(metaKey(nil, pdb, key), encodeMeta(typ, expireAt, payload)); err != nil {
+	if err := tx.checkPut(key, len(payload)); err != nil {
 		return err
 	}
+	pdb := tx.physDB(db)
+	mk := metaKey(nil, pdb, key)
+	if err := tx.txn.Set(mk, encodeMeta(typ, expireAt, payload)); err != nil {
+		return err
+	}
+	if typ == TypeString {
+		tx.cacheMeta(mk, cachedMeta{typ: typ, expireAt: expireAt})
+	} else {
+		tx.db.metas.forget(keyString(mk))
+	}
 	tx.touch(db, key)
+	tx.uncache(mk)
 	if phys && old.expireAt != 0 && old.expireAt != expireAt {
 		if err := tx.txn.Delete(expiryKey(pdb, old.expireAt, key)); err != nil {
 			return err
@@ -154,10 +205,13 @@ func (tx *Tx) remove(db int, key []byte, old meta) error {
 		return ErrReadOnlyTx
 	}
 	pdb := tx.physDB(db)
-	if err := tx.txn.Delete(metaKey(nil, pdb, key)); err != nil {
+	mk := metaKey(nil, pdb, key)
+	if err := tx.txn.Delete(mk); err != nil {
 		return err
 	}
+	tx.cacheMeta(mk, cachedMeta{typ: TypeNone})
 	tx.touch(db, key)
+	tx.uncache(mk)
 	if old.expireAt != 0 {
 		if err := tx.txn.Delete(expiryKey(pdb, old.expireAt, key)); err != nil {
 			return err
@@ -170,10 +224,29 @@ func (tx *Tx) remove(db int, key []byte, old meta) error {
 	return nil
 }
 
+// cacheMeta tells the writer's meta cache what this Tx left at meta key mk (which must not change
+// afterwards); the cache forgets it again if the Tx does not commit.
+func (tx *Tx) cacheMeta(mk []byte, m cachedMeta) {
+	if tx.db.metas.limit == 0 {
+		return
+	}
+	k := keyString(mk)
+	tx.db.metas.set(k, m)
+	tx.cached = append(tx.cached, k)
+}
+
 // touch records that key changed, for the commit observer.
 func (tx *Tx) touch(db int, key []byte) {
-	if tx.db.observer.Load() != nil {
+	if tx.db.observed() {
 		tx.touched = append(tx.touched, Touched{DB: db, Key: append([]byte(nil), key...)})
+	}
+}
+
+// uncache records that the value under meta key mk changes: the commit takes it out of the value
+// cache. mk is Badger's copy of the key too, never written again.
+func (tx *Tx) uncache(mk []byte) {
+	if tx.db.cache != nil {
+		tx.uncached = append(tx.uncached, mk)
 	}
 }
 
@@ -214,7 +287,7 @@ func (tx *Tx) ExpireAt(db int, key []byte) (int64, error) {
 
 // Delete removes key and reports whether it existed.
 func (tx *Tx) Delete(db int, key []byte) (bool, error) {
-	m, live, phys, err := tx.lookup(db, key)
+	m, live, phys, err := tx.lookupMeta(db, key, false) // a string's value is not needed to delete it
 	if err != nil || !phys {
 		return false, err
 	}
@@ -274,4 +347,14 @@ func (tx *Tx) Persist(db int, key []byte) (bool, error) {
 func (tx *Tx) newVersion() uint64 {
 	tx.version++
 	return tx.version
+}
+
+// DBSize returns the number of keys in logical database db as this Tx sees it (its own writes
+// included), counting expired keys not yet removed, as DB.DBSize does.
+func (tx *Tx) DBSize(db int) (int64, error) {
+	if err := tx.db.checkDB(db); err != nil {
+		return 0, err
+	}
+	pdb := tx.physDB(db)
+	return tx.db.counts[pdb].Load() + tx.deltas[pdb], nil
 }

@@ -183,6 +183,9 @@ func (z *ZSet) Add(member []byte, score float64, flags ZAddFlags) (ZAddOutcome, 
 
 // put writes both elements of a member (not its old score-index entry).
 func (z *ZSet) put(member []byte, score float64) error {
+	if err := checkZSetMember(member); err != nil {
+		return err // before either element is written
+	}
 	if score == 0 {
 		score = 0 // -0 is stored as 0
 	}
@@ -822,6 +825,9 @@ func (z *ZSet) RandomMember(randN func(uint64) uint64) (ZMember, error) {
 // ZStore replaces key (of any type, or none) with a sorted set of members (distinct), deleting it
 // when members is empty, as ZUNIONSTORE and ZRANGESTORE do. It returns the new length.
 func (tx *Tx) ZStore(db int, key []byte, members []ZMember) (int64, error) {
+	if err := checkZSetMembers(key, members); err != nil {
+		return 0, err // before key is deleted
+	}
 	if _, err := tx.Delete(db, key); err != nil {
 		return 0, err
 	}
@@ -1094,4 +1100,59 @@ func (tx *Tx) zdiff(src []zsource) ([]ZMember, error) {
 		return true, nil
 	})
 	return out, err
+}
+
+// ZAddResult is what ZAdd did.
+type ZAddResult struct {
+	Added, Updated int64   // members added, and existing members whose score changed
+	Processed      int64   // members not refused by NX, XX, GT or LT
+	Score          float64 // the new score of the last member processed (ZINCRBY's reply)
+}
+
+// ZAdd adds members to key's sorted set, or changes their scores, as ZADD (and, with ZAddIncr and
+// one member, ZINCRBY) does, creating the set when missing; with ZAddXX a missing key is left
+// alone. Every member is checked before anything is written, so an error changes nothing (the
+// caller checks the scores, which are not NaN).
+func (tx *Tx) ZAdd(db int, key []byte, members []ZMember, flags ZAddFlags) (ZAddResult, error) {
+	z, err := tx.ZSet(db, key)
+	if err != nil {
+		return ZAddResult{}, err
+	}
+	var res ZAddResult
+	if !z.Exists() && flags&ZAddXX != 0 {
+		return res, nil
+	}
+	if err := checkZSetMembers(key, members); err != nil {
+		return ZAddResult{}, err
+	}
+	for _, m := range members {
+		out, score, err := z.Add(m.Member, m.Score, flags)
+		if err != nil {
+			return ZAddResult{}, err
+		}
+		switch out {
+		case ZAddAdded:
+			res.Added++
+		case ZAddUpdated:
+			res.Updated++
+		}
+		if out != ZAddNop {
+			res.Processed++
+			res.Score = score
+		}
+	}
+	return res, z.Save()
+}
+
+// checkZSetMembers checks the key and members of a sorted set about to be written.
+func checkZSetMembers(key []byte, members []ZMember) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	for _, m := range members {
+		if err := checkZSetMember(m.Member); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -26,7 +26,7 @@ type opSpec struct {
 // table to opFamilies).
 var ops = mergeOps(opFamilies...)
 
-var opFamilies = []map[Op]opSpec{coreOps, keyOps, stringOps, hashOps, setOps, listOps, zsetOps}
+var opFamilies = []map[Op]opSpec{coreOps, memberOps, keyOps, stringOps, hashOps, setOps, listOps, zsetOps}
 
 func mergeOps(families ...map[Op]opSpec) map[Op]opSpec {
 	all := map[Op]opSpec{}
@@ -75,7 +75,9 @@ func fixed64(b []byte) (int64, error) {
 func errResult(err error) (Result, error) {
 	switch {
 	case errors.Is(err, engine.ErrWrongType), errors.Is(err, engine.ErrNotInteger),
-		errors.Is(err, engine.ErrOverflow), errors.Is(err, engine.ErrBadDB), errors.Is(err, ErrBadCommand):
+		errors.Is(err, engine.ErrOverflow), errors.Is(err, engine.ErrBadDB), errors.Is(err, ErrBadCommand),
+		errors.Is(err, engine.ErrValueTooLarge), // an in-memory engine's limit (--durability memory)
+		errors.Is(err, engine.ErrKeyTooLarge):
 		return Result{Kind: ResultErr, Err: err}, nil
 	}
 	return Result{}, err
@@ -127,10 +129,8 @@ func applyMSet(tx *engine.Tx, c Command) (Result, error) {
 	if len(c.Args)%2 != 0 {
 		return errResult(ErrBadCommand)
 	}
-	for i := 0; i < len(c.Args); i += 2 {
-		if _, err := tx.Set(c.DB, c.Args[i], c.Args[i+1], engine.SetOptions{}); err != nil {
-			return errResult(err)
-		}
+	if err := tx.MSet(c.DB, c.Args); err != nil {
+		return errResult(err) // nothing set: the engine checks every pair first
 	}
 	return Result{Kind: ResultOK}, nil
 }

@@ -87,6 +87,10 @@ func decodeBatch(data []byte) (now int64, cmds []Command, err error) {
 		return 0, nil, errCorruptEntry
 	}
 	cmds = make([]Command, n)
+	// The commands' arguments share one backing array (a SET has 4): one allocation per entry
+	// rather than per command. Each command's Args is capped, so appending to one cannot reach the
+	// next; when the array grows, earlier commands keep the old one.
+	args := make([][]byte, 0, min(4*n, uint64(len(d.b)))) // an argument takes at least a byte
 	for i := range cmds {
 		cmds[i].Op = Op(d.byte())
 		cmds[i].DB = int(d.byte())
@@ -94,10 +98,11 @@ func decodeBatch(data []byte) (now int64, cmds []Command, err error) {
 		if d.err != nil || na > uint64(len(d.b)) {
 			return 0, nil, errCorruptEntry
 		}
-		cmds[i].Args = make([][]byte, na)
-		for j := range cmds[i].Args {
-			cmds[i].Args[j] = d.bytes(d.uvarint())
+		start := len(args)
+		for range na {
+			args = append(args, d.bytes(d.uvarint()))
 		}
+		cmds[i].Args = args[start:len(args):len(args)]
 	}
 	if d.err != nil || len(d.b) != 0 {
 		return 0, nil, errCorruptEntry
@@ -158,6 +163,7 @@ const (
 	ResultDouble   // Float: a bulk string in RESP2, a double in RESP3
 	ResultStatus   // Bytes as a status line (e.g. "QUEUED")
 	ResultSet      // Array as a set: RESP3 "~", RESP2 an array (SPOP with a count)
+	ResultRaw      // Bytes is a complete reply, already encoded (a read inside MULTI/EXEC)
 )
 
 // Result is the outcome of one applied command: what the client is told.
@@ -186,6 +192,8 @@ func (r Result) String() string {
 		return string(r.Bytes)
 	case ResultArray, ResultSet:
 		return fmt.Sprint(r.Array)
+	case ResultRaw:
+		return fmt.Sprintf("raw %q", r.Bytes)
 	}
 	return "error: " + r.Err.Error()
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/raft"
 
@@ -21,23 +22,39 @@ type FSM struct {
 
 	appliedEntries atomic.Uint64 // entries applied since start
 	skippedEntries atomic.Uint64 // entries delivered again and skipped since start
+	lastSnapshot   atomic.Int64  // Unix time of the last snapshot persisted since start, 0 if none
+
+	reader   atomic.Pointer[ReadFunc]    // runs OpRead; set by the RESP front end
+	isLeader atomic.Pointer[func() bool] // whether this replica's results are answered; nil = always
+
+	progress progress // the last log index processed, for readers waiting on it (readindex.go)
 }
+
+// SetReader sets the function that runs reads inside transactions (OpRead).
+func (f *FSM) SetReader(fn ReadFunc) { f.reader.Store(&fn) }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
 
 // NewFSM wraps db.
-func NewFSM(db *engine.DB, log *slog.Logger) *FSM { return &FSM{db: db, log: log} }
+func NewFSM(db *engine.DB, log *slog.Logger) *FSM {
+	f := &FSM{db: db, log: log}
+	f.progress.reset(db.Applied())
+	return f
+}
 
 // FSMStats counts what the FSM did since it started.
 type FSMStats struct {
 	AppliedEntries uint64
 	SkippedEntries uint64
 	AppliedIndex   uint64
+	// LastSnapshotUnix is when the last snapshot taken since start was persisted (Unix seconds),
+	// 0 if none was: Redis's LASTSAVE.
+	LastSnapshotUnix int64
 }
 
 // Stats returns the FSM's counters.
 func (f *FSM) Stats() FSMStats {
-	return FSMStats{f.appliedEntries.Load(), f.skippedEntries.Load(), f.db.Applied()}
+	return FSMStats{f.appliedEntries.Load(), f.skippedEntries.Load(), f.db.Applied(), f.lastSnapshot.Load()}
 }
 
 // Apply applies a single entry.
@@ -72,6 +89,9 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []any {
 		}
 	}
 	f.mustApply(entries[start:])
+	if len(logs) > 0 {
+		f.progress.advance(logs[len(logs)-1].Index)
+	}
 	return out
 }
 
@@ -123,7 +143,7 @@ func (f *FSM) applyGroup(entries []decodedEntry) error {
 	commands := uint64(0)
 	var err error
 	for i, e := range entries {
-		if results[i], err = applyEntry(tx, e); err != nil {
+		if results[i], err = f.applyEntry(tx, e); err != nil {
 			break
 		}
 		if len(e.cmds) > 0 || e.bad != nil {
@@ -162,7 +182,7 @@ func (f *FSM) applyGroup(entries []decodedEntry) error {
 
 // applyEntry applies one entry's commands in tx. Errors a client caused are results; an error
 // returned stops the group.
-func applyEntry(tx *engine.Tx, e decodedEntry) (any, error) {
+func (f *FSM) applyEntry(tx *engine.Tx, e decodedEntry) (any, error) {
 	if e.log.Type != raft.LogCommand || len(e.cmds) == 0 && e.bad == nil {
 		return nil, nil // configuration changes and empty entries only advance the applied index
 	}
@@ -172,6 +192,10 @@ func applyEntry(tx *engine.Tx, e decodedEntry) (any, error) {
 	tx.SetNow(e.now)
 	results := make([]Result, len(e.cmds))
 	for i, c := range e.cmds {
+		if c.Op == OpRead {
+			results[i] = f.applyRead(tx, c)
+			continue
+		}
 		spec, err := validate(c)
 		if err == nil && spec.apply == nil {
 			err = fmt.Errorf("raftfsm: a flush must be alone in its entry: %w", ErrBadCommand)
@@ -230,7 +254,7 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 	if err := f.db.Sync(); err != nil {
 		return nil, fmt.Errorf("raftfsm: sync before snapshot: %w", err)
 	}
-	return &fsmSnapshot{snap: f.db.Snapshot()}, nil
+	return &fsmSnapshot{snap: f.db.Snapshot(), persisted: &f.lastSnapshot}, nil
 }
 
 // Restore replaces the engine's contents with a snapshot.
@@ -239,18 +263,26 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if err := f.db.Restore(rc); err != nil {
 		return err
 	}
+	f.progress.reset(f.db.Applied())
 	f.log.Info("restored snapshot", "applied_index", f.db.Applied())
 	return nil
 }
 
-type fsmSnapshot struct{ snap *engine.Snapshot }
+type fsmSnapshot struct {
+	snap      *engine.Snapshot
+	persisted *atomic.Int64 // FSM.lastSnapshot
+}
 
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	if _, err := s.snap.WriteTo(sink); err != nil {
 		sink.Cancel()
 		return err
 	}
-	return sink.Close()
+	if err := sink.Close(); err != nil {
+		return err
+	}
+	s.persisted.Store(time.Now().Unix())
+	return nil
 }
 
 func (s *fsmSnapshot) Release() { s.snap.Release() }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/raft"
 
@@ -28,9 +29,23 @@ func engineOptions(dir string) engine.Options {
 		WithLogger(discardLogger())
 }
 
+// openEngineRetrying opens opts, retrying for a few seconds while Badger's directory lock is taken.
+// A test reopens a directory it has just closed, and a child process that a parallel test forks
+// holds a copy of the lock's file descriptor until it execs: the lock may outlive the Close briefly.
+func openEngineRetrying(opts engine.Options) (*engine.DB, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		db, err := engine.Open(opts)
+		if err == nil || !strings.Contains(err.Error(), "Cannot acquire directory lock") || time.Now().After(deadline) {
+			return db, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func openEngine(t testing.TB, opts engine.Options) *engine.DB {
 	t.Helper()
-	db, err := engine.Open(opts)
+	db, err := openEngineRetrying(opts)
 	if err != nil {
 		t.Fatalf("engine.Open: %v", err)
 	}

@@ -4,17 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	wal "github.com/hashicorp/raft-wal"
-	"github.com/hashicorp/raft-wal/metadb"
 
 	"github.com/flin-resp/flin-resp/engine"
 )
@@ -28,6 +29,8 @@ var (
 	ErrUnknownOutcome = errors.New("raftfsm: write outcome unknown (leadership lost while it was in flight)")
 	// ErrShutdown: the node is shutting down; nothing was proposed.
 	ErrShutdown = errors.New("raftfsm: node is shutting down")
+	// ErrNoLeader: no leader could be reached in time (an election, or no quorum); nothing was done.
+	ErrNoLeader = errors.New("raftfsm: no leader reachable")
 )
 
 // Config configures a Raft node.
@@ -36,10 +39,17 @@ type Config struct {
 	ID string
 	// Dir holds the Raft log ("wal") and snapshots ("snapshots").
 	Dir string
-	// BindAddr is the Raft transport's listen address, e.g. "127.0.0.1:16379" (port 0 picks one).
+	// BindAddr is the Raft transport's listen address, e.g. "127.0.0.1:16379" (port 0 picks one). Raft
+	// and forwarded requests share it (mux.go).
 	BindAddr string
-	// Advertise is the address other nodes reach this one at; default the bound address.
+	// Listener, when set, is used instead of listening on BindAddr (tests keep a port 0 listener).
+	Listener net.Listener
+	// Advertise is the address other nodes reach this one at (a host name is kept as it is, e.g.
+	// "node1:16379"); default the bound address, which must then not be 0.0.0.0 or [::].
 	Advertise string
+	// ClientAddr is where clients reach this node (host:port). The node records it in the member
+	// directory (members.go) so every node can name it (CLUSTER SLOTS, INFO replication).
+	ClientAddr string
 	// Bootstrap makes a node with no Raft state form a cluster of Peers (or of itself alone when
 	// Peers is empty). Every initial voter is given the same Peers, which makes it deterministic.
 	Bootstrap bool
@@ -48,14 +58,41 @@ type Config struct {
 	// HeartbeatTimeout and ElectionTimeout: Raft's; default 500ms each.
 	HeartbeatTimeout time.Duration
 	ElectionTimeout  time.Duration
-	// ApplyTimeout bounds how long a proposal waits to enter Raft's queue, and for a leader at
-	// start-up. Default 10s.
+	// ClusterHeartbeatTimeout, when set, replaces HeartbeatTimeout and ElectionTimeout once the
+	// configuration has more than one voter: a single node may start with short timeouts (it elects
+	// itself at once) and still get sane ones when voters are added.
+	ClusterHeartbeatTimeout time.Duration
+	// CommitTimeout: Raft's; how long an idle leader waits before telling followers a new commit
+	// index. Followers serve reads (and a forwarded write's reply waits) once they have applied it, so
+	// it is short. Default 5ms.
+	CommitTimeout time.Duration
+	// ForwardTimeout bounds the wait for the leader's reply to a forwarded request; past it the
+	// outcome is unknown. Default 2 * ApplyTimeout.
+	ForwardTimeout time.Duration
+	// ApplyTimeout bounds how long a proposal waits to enter Raft's queue. Default 10s.
 	ApplyTimeout time.Duration
+	// LeaderWait bounds how long a proposal, a read barrier or an admin operation waits for a
+	// leader to be known and to take it (start-up, an election); past it they fail with ErrNoLeader
+	// having done nothing, which clients may retry. Shorter than clients' usual 3s read timeout
+	// would be too short for an election on a busy machine. Default 3s.
+	LeaderWait time.Duration
 	// SnapshotThreshold and TrailingLogs: Raft's; default 8192 and 1024.
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
-	// Logger receives the node's logs; Raft's own go through it at warn level and above.
+	// Logger receives the node's logs.
 	Logger *slog.Logger
+	// RaftLog receives Raft's own logs, warnings and above. Default os.Stderr.
+	RaftLog io.Writer
+	// Durability: when the log reaches the disk (durability.go). Default DurabilityFsync.
+	Durability Durability
+	// SyncInterval is how often DurabilityEverysec fsyncs the log. Default 1s.
+	SyncInterval time.Duration
+	// MemoryLogLimit bounds the in-memory log of DurabilityMemory: above it the node takes a
+	// snapshot, which truncates the log. Default 256 MiB.
+	MemoryLogLimit int64
+	// BootID returns an id that changes at every boot of the machine, recorded by the running
+	// marker (bootmarker.go). Default ReadBootID.
+	BootID func() (string, error)
 }
 
 func (c *Config) setDefaults() {
@@ -71,14 +108,38 @@ func (c *Config) setDefaults() {
 	if c.ApplyTimeout == 0 {
 		c.ApplyTimeout = 10 * time.Second
 	}
+	if c.LeaderWait == 0 {
+		c.LeaderWait = 3 * time.Second
+	}
+	if c.CommitTimeout == 0 {
+		c.CommitTimeout = 5 * time.Millisecond
+	}
+	if c.ForwardTimeout == 0 {
+		c.ForwardTimeout = 2 * c.ApplyTimeout
+	}
 	if c.SnapshotThreshold == 0 {
 		c.SnapshotThreshold = 8192
+	}
+	if c.Durability == DurabilityMemory && c.TrailingLogs == 0 {
+		c.TrailingLogs = 64 // entries kept in memory after a snapshot, for followers just behind
 	}
 	if c.TrailingLogs == 0 {
 		c.TrailingLogs = 1024
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.RaftLog == nil {
+		c.RaftLog = os.Stderr
+	}
+	if c.SyncInterval == 0 {
+		c.SyncInterval = time.Second
+	}
+	if c.MemoryLogLimit == 0 {
+		c.MemoryLogLimit = 256 << 20
+	}
+	if c.BootID == nil {
+		c.BootID = ReadBootID
 	}
 }
 
@@ -88,80 +149,127 @@ type Node struct {
 	db        *engine.DB
 	fsm       *FSM
 	raft      *raft.Raft
-	wal       *wal.WAL
-	meta      *metadb.BoltMetaDB
+	stores    *stores // log, stable and snapshot stores (logstore.go)
+	mux       *muxLayer
 	transport *raft.NetworkTransport
+	fwd       *forwarder // requests to the leader (forward.go)
+	reads     readRounds // shared read confirmations (readindex.go)
+
+	confirmedTerm atomic.Uint64 // the term in which this leader has committed an entry (readindex.go)
+
+	observer *raft.Observer
+	// leaderObserver feeds watchLeader, apart from watchCluster, whose directory update may itself
+	// wait on a forward.
+	leaderObserver *raft.Observer
+	leaderDone     chan struct{}
+	stopWatch      context.CancelFunc
+	watchDone      chan struct{}
+
+	// propMu orders proposals against transactions that WATCH keys: every proposal holds it shared
+	// until it is applied; a watched transaction holds it alone while it checks its keys and commits
+	// (watch.go).
+	propMu       sync.RWMutex
+	watches      *watchTracker
+	stopWatching func()
+	barrierTerm  uint64 // the term in which a barrier last applied every earlier entry; under propMu
 }
 
 // Start opens the Raft log and snapshots in cfg.Dir, brings the engine up to date if it fell behind
 // the latest snapshot, and starts Raft. It does not wait for a leader.
 func Start(cfg Config, db *engine.DB) (*Node, error) {
 	cfg.setDefaults()
-	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: os.Stderr})
-	if err := os.MkdirAll(filepath.Join(cfg.Dir, "wal"), 0o755); err != nil {
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Warn, Output: cfg.RaftLog})
+	st, err := openStores(cfg, hlog)
+	if err != nil {
 		return nil, err
 	}
-	// raft-wal v0.4.0's Close does not close the meta store it opens itself (its file lock would stay
-	// held and a reopen in the same process would block): own it and close it ourselves.
-	meta := &metadb.BoltMetaDB{}
-	logs, err := wal.Open(filepath.Join(cfg.Dir, "wal"), wal.WithLogger(hlog), wal.WithMetaStore(meta))
-	if err != nil {
-		meta.Close()
-		return nil, fmt.Errorf("raftfsm: open wal: %w", err)
-	}
-	n := &Node{cfg: cfg, db: db, fsm: NewFSM(db, cfg.Logger), wal: logs, meta: meta}
+	n := &Node{cfg: cfg, db: db, fsm: NewFSM(db, cfg.Logger), stores: st,
+		fwd: newForwarder(cfg.ForwardTimeout)}
+	n.reads.init(n)
+	n.watches = newWatchTracker(db.Applied())
+	n.stopWatching = db.OnCommit(n.watches.observe)
 	if err := n.start(hlog); err != nil {
-		logs.Close()
-		meta.Close()
+		n.stopWatching()
+		st.Close()
 		if n.transport != nil {
 			n.transport.Close()
+		} else if n.mux != nil {
+			n.mux.Close()
+		} else if cfg.Listener != nil {
+			cfg.Listener.Close()
 		}
 		return nil, err
 	}
+	changed := make(chan raft.Observation, 1)
+	n.observer = raft.NewObserver(changed, false, func(o *raft.Observation) bool {
+		switch o.Data.(type) {
+		case raft.LeaderObservation, raft.PeerObservation:
+			return true
+		}
+		return false
+	})
+	n.raft.RegisterObserver(n.observer)
+	leaders := make(chan raft.Observation, 1)
+	n.leaderObserver = raft.NewObserver(leaders, false, func(o *raft.Observation) bool {
+		_, ok := o.Data.(raft.LeaderObservation)
+		return ok
+	})
+	n.raft.RegisterObserver(n.leaderObserver)
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stopWatch, n.watchDone, n.leaderDone = cancel, make(chan struct{}), make(chan struct{})
+	go n.watchCluster(ctx, changed)
+	go n.watchLeader(ctx, leaders)
+	st.boundMemoryLog(cfg.MemoryLogLimit, n.Snapshot, cfg.Logger.Warn)
 	return n, nil
 }
 
 func (n *Node) start(hlog hclog.Logger) error {
 	cfg := n.cfg
-	if err := removeUnfinishedSnapshots(filepath.Join(cfg.Dir, "snapshots"), cfg.Logger); err != nil {
+	snaps := n.stores.snaps
+	if err := n.recoverEngine(snaps); err != nil {
 		return err
 	}
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, hlog)
-	if err != nil {
-		return fmt.Errorf("raftfsm: snapshot store: %w", err)
-	}
-	if err := n.catchUpFromSnapshot(snaps); err != nil {
-		return err
-	}
-	var advertise net.Addr
-	if cfg.Advertise != "" {
-		if advertise, err = net.ResolveTCPAddr("tcp", cfg.Advertise); err != nil {
-			return fmt.Errorf("raftfsm: advertise address: %w", err)
+	var err error
+	ln := cfg.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.BindAddr); err != nil {
+			return fmt.Errorf("raftfsm: raft listener: %w", err)
 		}
 	}
-	n.transport, err = raft.NewTCPTransportWithLogger(cfg.BindAddr, advertise, 3, 10*time.Second, hlog)
+	advertise, err := advertiseAddr(cfg.Advertise, ln.Addr())
 	if err != nil {
-		return fmt.Errorf("raftfsm: raft transport: %w", err)
+		ln.Close()
+		return err
 	}
+	n.mux = newMuxLayer(ln, advertise, n.serveForward)
+	n.transport = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream: n.mux, MaxPool: 3, Timeout: 10 * time.Second, Logger: hlog,
+	})
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.ID)
 	rc.Logger = hlog
 	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
 	rc.ElectionTimeout = cfg.ElectionTimeout
-	rc.LeaderLeaseTimeout = cfg.HeartbeatTimeout / 2
+	// How long a leader goes without hearing from a quorum before it steps down. Reads do not rely
+	// on it (readindex.go); the longest Raft allows keeps a busy machine's pauses from deposing a
+	// healthy leader.
+	rc.LeaderLeaseTimeout = cfg.HeartbeatTimeout
 	rc.SnapshotThreshold = cfg.SnapshotThreshold
 	rc.TrailingLogs = cfg.TrailingLogs
 	rc.NoSnapshotRestoreOnStart = true // the engine is durable and knows its applied index
 	rc.MaxAppendEntries = 1024
 	rc.BatchApplyCh = true
+	rc.CommitTimeout = cfg.CommitTimeout
 
-	existing, err := raft.HasExistingState(n.wal, n.wal, snaps)
+	existing, err := raft.HasExistingState(n.stores.logs, n.stores.stable, snaps)
 	if err != nil {
 		return fmt.Errorf("raftfsm: read raft state: %w", err)
 	}
-	if n.raft, err = raft.NewRaft(rc, n.fsm, n.wal, n.wal, snaps, n.transport); err != nil {
+	if n.raft, err = raft.NewRaft(rc, n.fsm, n.stores.logs, n.stores.stable, snaps, n.transport); err != nil {
 		return fmt.Errorf("raftfsm: start raft: %w", err)
 	}
+	isLeader := func() bool { return n.raft.State() == raft.Leader }
+	n.fsm.isLeader.Store(&isLeader)
 	if !existing && cfg.Bootstrap {
 		peers := cfg.Peers
 		if len(peers) == 0 {
@@ -174,6 +282,33 @@ func (n *Node) start(hlog hclog.Logger) error {
 		}
 	}
 	return nil
+}
+
+// truncatedLogStore hides the entries Raft deleted after a snapshot. raft-wal v0.4.0 truncates the head
+// of its log by moving the first index, but GetLog still returns deleted entries that sit in the
+// current (tail) segment, 64 MB of log by default. The leader then replays the whole log to a new or
+// wiped follower instead of sending the snapshot, and TrailingLogs means nothing until a segment
+// fills up. Raft's LogStore contract is that a deleted entry is not found.
+type truncatedLogStore struct{ raft.LogStore }
+
+// IsMonotonic passes on raft-wal's raft.MonotonicLogStore. Without it Raft takes the store for one
+// that accepts gaps, and after installing a snapshot past the end of a follower's log it keeps the
+// old entries: raft-wal then refuses the entries after the snapshot, and the follower never catches
+// up.
+func (s truncatedLogStore) IsMonotonic() bool {
+	m, ok := s.LogStore.(raft.MonotonicLogStore)
+	return ok && m.IsMonotonic()
+}
+
+func (s truncatedLogStore) GetLog(index uint64, log *raft.Log) error {
+	first, err := s.LogStore.FirstIndex()
+	if err != nil {
+		return err
+	}
+	if index < first {
+		return raft.ErrLogNotFound
+	}
+	return s.LogStore.GetLog(index, log)
 }
 
 // removeUnfinishedSnapshots deletes the snapshots a crash left half-written ("<name>.tmp" in Raft's
@@ -230,48 +365,101 @@ func (n *Node) catchUpFromSnapshot(snaps raft.SnapshotStore) error {
 }
 
 // Propose commits cmds as one log entry, applied atomically, and returns one Result per command.
-// now is the proposer's clock (Unix ms), the time the entry is applied at on every replica.
+// now is the proposer's clock (Unix ms), the time the entry is applied at on every replica. On a
+// follower the entry is forwarded to the leader (forward.go), and Propose returns once this node has
+// applied it too, so the caller's next read here sees it.
 func (n *Node) Propose(now int64, cmds []Command) ([]Result, error) {
-	if err := n.waitLeader(); err != nil {
-		return nil, err
+	return n.propose(now, nil, cmds)
+}
+
+// propose sends a proposal to the leader, local or remote. It tries again only when nothing was
+// proposed (the receiver was not the leader, or the request never left); once a request may have
+// reached the leader, its outcome is what the caller gets, and a lost reply is ErrUnknownOutcome.
+func (n *Node) propose(now int64, watch *Watch, cmds []Command) ([]Result, error) {
+	deadline := time.Now().Add(n.cfg.LeaderWait)
+	for {
+		leaderAddr, err := n.awaitLeader(deadline)
+		if err != nil {
+			return nil, err
+		}
+		var results []Result
+		var index uint64
+		if leaderAddr == "" {
+			results, index, err = n.proposeLocal(now, watch, cmds)
+		} else {
+			results, index, err = n.fwd.propose(leaderAddr, now, watch, cmds)
+		}
+		if errors.Is(err, ErrNotLeader) || errors.Is(err, errNotSent) {
+			if time.Now().Before(deadline) {
+				pause(5 * time.Millisecond)
+				continue
+			}
+			return nil, fmt.Errorf("%w: %v", ErrNoLeader, err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if leaderAddr != "" {
+			n.waitForwardApplied(index)
+		}
+		return results, nil
 	}
+}
+
+// proposeLocal commits a proposal on this node, which must lead: its own clients' and forwarded
+// ones alike. It returns the results and the log index of the (last) entry. ErrNotLeader means
+// nothing was appended.
+func (n *Node) proposeLocal(now int64, w *Watch, cmds []Command) ([]Result, uint64, error) {
+	if n.raft.State() != raft.Leader {
+		return nil, 0, ErrNotLeader
+	}
+	segments := splitAtFlushes(cmds)
+	if (w == nil || len(w.Keys) == 0) && len(segments) == 1 {
+		n.propMu.RLock()
+		defer n.propMu.RUnlock()
+		return n.apply(now, cmds)
+	}
+	return n.proposeGuarded(now, w, segments) // watch.go
+}
+
+// apply proposes one entry and waits for its results; the caller holds propMu.
+func (n *Node) apply(now int64, cmds []Command) ([]Result, uint64, error) {
 	f := n.raft.Apply(encodeBatch(now, cmds), n.cfg.ApplyTimeout)
 	if err := f.Error(); err != nil {
 		switch {
-		case errors.Is(err, raft.ErrNotLeader):
-			return nil, ErrNotLeader
+		case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+			return nil, 0, ErrNotLeader
 		case errors.Is(err, raft.ErrRaftShutdown):
-			return nil, ErrShutdown
+			return nil, 0, ErrShutdown
 		case errors.Is(err, raft.ErrEnqueueTimeout):
-			return nil, fmt.Errorf("raftfsm: %w", err)
+			return nil, 0, fmt.Errorf("raftfsm: %w", err)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrUnknownOutcome, err)
+		return nil, 0, fmt.Errorf("%w: %v", ErrUnknownOutcome, err)
 	}
 	results, ok := f.Response().([]Result)
 	if !ok || len(results) != len(cmds) {
-		return nil, fmt.Errorf("raftfsm: unexpected apply response %T", f.Response())
+		return nil, 0, fmt.Errorf("raftfsm: unexpected apply response %T", f.Response())
 	}
-	return results, nil
+	return results, f.Index(), nil
 }
 
-// waitLeader waits, up to ApplyTimeout, while the cluster has no leader (e.g. just after start-up).
-// It returns ErrNotLeader when another node leads.
-func (n *Node) waitLeader() error {
-	deadline := time.Now().Add(n.cfg.ApplyTimeout)
+// awaitLeader waits, until deadline, while the cluster has no leader (an election, start-up). It
+// returns "" when this node leads, else the leader's Raft address.
+func (n *Node) awaitLeader(deadline time.Time) (string, error) {
 	for {
 		switch n.raft.State() {
 		case raft.Leader:
-			return nil
+			return "", nil
 		case raft.Shutdown:
-			return ErrShutdown
+			return "", ErrShutdown
 		}
-		if addr, _ := n.raft.LeaderWithID(); addr != "" {
-			return ErrNotLeader
+		if addr, id := n.raft.LeaderWithID(); addr != "" && id != raft.ServerID(n.cfg.ID) {
+			return string(addr), nil
 		}
 		if time.Now().After(deadline) {
-			return ErrNotLeader
+			return "", ErrNoLeader
 		}
-		time.Sleep(5 * time.Millisecond)
+		pause(5 * time.Millisecond)
 	}
 }
 
@@ -302,7 +490,8 @@ func (n *Node) Snapshot() error {
 type Status struct {
 	ID, State, LeaderID, LeaderAddr, Addr string
 	Term, CommitIndex, AppliedIndex       uint64
-	LastSnapshotIndex                     uint64
+	LastSnapshotIndex, LastSnapshotTerm   uint64
+	LastContact                           time.Time // a follower's last contact with the leader
 	FSM                                   FSMStats
 }
 
@@ -310,28 +499,38 @@ type Status struct {
 func (n *Node) Status() Status {
 	addr, id := n.raft.LeaderWithID()
 	stats := n.raft.Stats()
-	var term, snap uint64
-	fmt.Sscan(stats["term"], &term)
+	var snap, snapTerm uint64
 	fmt.Sscan(stats["last_snapshot_index"], &snap)
+	fmt.Sscan(stats["last_snapshot_term"], &snapTerm)
 	return Status{
 		ID: n.cfg.ID, State: n.raft.State().String(), LeaderID: string(id), LeaderAddr: string(addr),
-		Addr: string(n.transport.LocalAddr()), Term: term, CommitIndex: n.raft.CommitIndex(),
-		AppliedIndex: n.raft.AppliedIndex(), LastSnapshotIndex: snap, FSM: n.fsm.Stats(),
+		Addr: string(n.transport.LocalAddr()), Term: n.raft.CurrentTerm(), CommitIndex: n.raft.CommitIndex(),
+		AppliedIndex: n.raft.AppliedIndex(), LastSnapshotIndex: snap, LastSnapshotTerm: snapTerm,
+		LastContact: n.raft.LastContact(), FSM: n.fsm.Stats(),
 	}
 }
 
 // Close shuts Raft down, waiting for in-flight applies, and closes the log. The engine stays open:
 // its owner closes it.
 func (n *Node) Close() error {
+	n.stopWatch()
+	n.raft.DeregisterObserver(n.observer)
+	n.raft.DeregisterObserver(n.leaderObserver)
+	n.stopWatching()
 	err := n.raft.Shutdown().Error()
+	n.fwd.close() // ends requests out to the leader (the directory update of watchCluster too)
+	<-n.watchDone
+	<-n.leaderDone
 	if cerr := n.transport.Close(); err == nil {
 		err = cerr
 	}
-	if cerr := n.wal.Close(); err == nil {
+	n.mux.Close()
+	n.mux.wait()
+	if cerr := n.stores.Close(); err == nil {
 		err = cerr
 	}
-	if cerr := n.meta.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		err = n.markCleanStop()
 	}
 	return err
 }

@@ -77,7 +77,7 @@ const startTimeout = 5 * time.Second
 func (tn *testNode) start() {
 	t := tn.t
 	t.Helper()
-	db, err := engine.Open(engineOptions(tn.engineDir))
+	db, err := openEngineRetrying(engineOptions(tn.engineDir))
 	if err != nil {
 		t.Fatalf("engine.Open: %v", err)
 	}

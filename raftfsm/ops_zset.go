@@ -110,7 +110,8 @@ func lexRangeArgs(min, max []byte) (engine.LexRange, error) {
 }
 
 // applyZAdd applies ZADD and ZINCRBY (the INCR flag) as Redis's zaddGenericCommand does. Every
-// score is checked before anything is written, so an error leaves the set untouched.
+// score is checked here and every member by the engine before anything is written, so an error
+// leaves the set untouched.
 func applyZAdd(tx *engine.Tx, c Command) (Result, error) {
 	if len(c.Args[1]) != 1 || len(c.Args)%2 != 0 {
 		return errResult(ErrBadCommand)
@@ -119,52 +120,30 @@ func applyZAdd(tx *engine.Tx, c Command) (Result, error) {
 	ch := c.Args[1][0]&ZAddCH != 0
 	incr := flags&engine.ZAddIncr != 0
 	pairs := c.Args[2:]
-	scores := make([]float64, len(pairs)/2)
-	for i := range scores {
-		var err error
-		if scores[i], err = scoreArg(pairs[2*i]); err != nil {
+	members := make([]engine.ZMember, len(pairs)/2)
+	for i := range members {
+		score, err := scoreArg(pairs[2*i])
+		if err != nil {
 			return errResult(err)
 		}
+		members[i] = engine.ZMember{Member: pairs[2*i+1], Score: score}
 	}
-	if incr && len(scores) != 1 {
+	if incr && len(members) != 1 {
 		return errResult(ErrBadCommand)
 	}
-	z, err := tx.ZSet(c.DB, c.Args[0])
+	res, err := tx.ZAdd(c.DB, c.Args[0], members, flags)
 	if err != nil {
 		return zsetErr(err)
 	}
-	var added, updated, processed int64
-	var score float64
-	if z.Exists() || flags&engine.ZAddXX == 0 {
-		for i, s := range scores {
-			out, newScore, err := z.Add(pairs[2*i+1], s, flags)
-			if err != nil {
-				return zsetErr(err)
-			}
-			switch out {
-			case engine.ZAddAdded:
-				added++
-			case engine.ZAddUpdated:
-				updated++
-			}
-			if out != engine.ZAddNop {
-				processed++
-				score = newScore
-			}
-		}
-		if err := z.Save(); err != nil {
-			return zsetErr(err)
-		}
-	}
 	switch {
-	case incr && processed > 0:
-		return Result{Kind: ResultDouble, Float: score}, nil
+	case incr && res.Processed > 0:
+		return Result{Kind: ResultDouble, Float: res.Score}, nil
 	case incr:
 		return Result{Kind: ResultNil}, nil
 	case ch:
-		return Result{Kind: ResultInt, Int: added + updated}, nil
+		return Result{Kind: ResultInt, Int: res.Added + res.Updated}, nil
 	}
-	return Result{Kind: ResultInt, Int: added}, nil
+	return Result{Kind: ResultInt, Int: res.Added}, nil
 }
 
 func applyZRem(tx *engine.Tx, c Command) (Result, error) {

@@ -258,10 +258,23 @@ func attemptKeys(keys [][]byte, heads []bool, first bool) ([][]byte, []byte) {
 // serveBlocking runs a blocking command: pop now if possible, otherwise wait as described at the
 // top of this file. Writes queued before it have been proposed.
 func (c *Conn) serveBlocking(cmd *command, args [][]byte) {
+	// INFO commandstats: one call when the command ends, its time without the waits, as Redis.
+	start, nerr := monotime(), c.w.nerr
+	var waited, waitStart int64
+	defer func() {
+		if waitStart != 0 {
+			waited += monotime() - waitStart
+		}
+		cmd.stats.record(monotime()-start-waited, c.w.nerr != nerr)
+	}()
 	spec, errReply := cmd.block(c, args)
 	if errReply != "" {
 		c.w.Error(errReply)
 		return
+	}
+	select {
+	case <-c.unblock: // a CLIENT UNBLOCK that came too late for an earlier command
+	default:
 	}
 	reg := c.srv.blocking
 	w := reg.register(c.db, spec.keys)
@@ -270,6 +283,10 @@ func (c *Conn) serveBlocking(cmd *command, args [][]byte) {
 	var gone <-chan struct{} // closed when the read-ahead ends
 	defer c.in.stopReadAhead()
 	for first := true; ; first = false {
+		if waitStart != 0 {
+			waited += monotime() - waitStart
+			waitStart = 0
+		}
 		keys, modes := attemptKeys(spec.keys, reg.heads(w), first)
 		if len(keys) > 0 {
 			res, err := c.srv.proposer.Propose(c.now(), []raftfsm.Command{spec.attempt(keys, modes)})
@@ -301,13 +318,26 @@ func (c *Conn) serveBlocking(cmd *command, args [][]byte) {
 				timeout = t.C
 			}
 			gone = c.in.startReadAhead()
+			c.blocked.Store(true) // before blocked_clients counts it: CLIENT UNBLOCK may follow
+			defer c.blocked.Store(false)
 			reg.waiting.Add(1)
 			defer reg.waiting.Add(-1)
 		}
+		waitStart = monotime()
 		select {
 		case <-w.wake:
 		case <-timeout:
 			c.w.NullArray()
+			return
+		case asError := <-c.unblock: // CLIENT UNBLOCK
+			if asError {
+				c.w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+			} else {
+				c.w.NullArray()
+			}
+			return
+		case <-c.killCh: // CLIENT KILL
+			c.quit = true
 			return
 		case <-reg.done:
 			c.quit = true

@@ -132,7 +132,9 @@ func TestBlockReaderHandsOverWhatItReadAhead(t *testing.T) {
 	go client.Write([]byte("PING\r\n"))
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		// The read-ahead owns pending until it stops; wait for the bytes by stopping and restarting.
+		// The read-ahead owns pending until it stops; wait for the bytes by letting it run a while,
+		// then stopping it to look.
+		time.Sleep(time.Millisecond)
 		r.stopReadAhead()
 		if len(r.pending) >= 6 {
 			break
@@ -143,7 +145,6 @@ func TestBlockReaderHandsOverWhatItReadAhead(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the read-ahead did not read the client's bytes")
 		}
-		time.Sleep(time.Millisecond)
 		r.startReadAhead()
 	}
 	if r.err != nil {

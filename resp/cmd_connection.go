@@ -15,7 +15,7 @@ func connectionCommands() []*command {
 	return []*command{
 		{name: "ping", arity: -1, flags: flagFast | flagStale, group: "connection", summary: "Returns the server's liveliness response.", run: cmdPing},
 		{name: "echo", arity: 2, flags: flagFast, group: "connection", summary: "Returns the given string.", run: cmdEcho},
-		{name: "quit", arity: -1, flags: flagFast | flagNoAuth | flagStale | flagLoading, group: "connection", summary: "Closes the connection.", run: cmdQuit},
+		{name: "quit", arity: -1, flags: flagFast | flagNoAuth | flagStale | flagLoading | flagTxControl, group: "connection", summary: "Closes the connection.", run: cmdQuit},
 		{name: "hello", arity: -1, flags: flagFast | flagNoAuth | flagStale | flagLoading, group: "connection", summary: "Handshakes with the Redis server.", run: cmdHello},
 		{name: "auth", arity: -2, flags: flagFast | flagNoAuth | flagStale | flagLoading, group: "connection", summary: "Authenticates the connection.", run: cmdAuth},
 		{name: "select", arity: 2, flags: flagFast | flagLoading | flagStale, group: "connection", summary: "Changes the selected database.", run: cmdSelect},
@@ -46,7 +46,7 @@ func (c *Conn) checkPassword(user, pass []byte) string {
 	if user != nil && string(user) != "default" { // user names are case-sensitive
 		return errWrongPass
 	}
-	want := c.srv.cfg.RequirePass
+	want := *c.srv.live.requirePass.Load()
 	if want == "" {
 		if user == nil {
 			return errNoPassword
@@ -115,14 +115,14 @@ func cmdHello(c *Conn, args [][]byte) {
 				c.w.Error(e)
 				return
 			}
-			c.name = string(args[i+1]) // at once, even if HELLO then fails, as in Redis 7.0
+			c.setName(string(args[i+1])) // at once, even if HELLO then fails, as in Redis 7.0
 			i++
 		default:
 			c.w.Error("ERR Syntax error in HELLO option '" + sanitize(string(cstr(args[i]))) + "'")
 			return
 		}
 	}
-	if !c.authed {
+	if !c.authed && c.srv.authRequired() {
 		c.w.Error(errHelloNoAuth)
 		return
 	}
@@ -161,59 +161,6 @@ func cmdSelect(c *Conn, args [][]byte) {
 	}
 	c.db = int(n)
 	c.w.OK()
-}
-
-func validClientName(name []byte) string {
-	for _, ch := range name {
-		if ch < '!' || ch > '~' {
-			return "ERR Client names cannot contain spaces, newlines or special characters."
-		}
-	}
-	return ""
-}
-
-func cmdClient(c *Conn, args [][]byte) {
-	sub := args[1]
-	switch {
-	case equalFold(sub, "id") && len(args) == 2:
-		c.w.Int(c.id)
-	case equalFold(sub, "getname") && len(args) == 2:
-		if c.name == "" {
-			c.w.Null()
-		} else {
-			c.w.BulkString(c.name)
-		}
-	case equalFold(sub, "setname") && len(args) == 3:
-		if e := validClientName(args[2]); e != "" {
-			c.w.Error(e)
-			return
-		}
-		c.name = string(args[2])
-		c.w.OK()
-	case equalFold(sub, "setinfo") && len(args) == 4:
-		switch {
-		case equalFold(args[2], "lib-name"):
-			if e := validClientName(args[3]); e != "" {
-				c.w.Error("ERR lib-name cannot contain spaces, newlines or special characters.")
-				return
-			}
-			c.libName = string(args[3])
-		case equalFold(args[2], "lib-ver"):
-			if e := validClientName(args[3]); e != "" {
-				c.w.Error("ERR lib-ver cannot contain spaces, newlines or special characters.")
-				return
-			}
-			c.libVer = string(args[3])
-		default:
-			c.w.Error("ERR Unrecognized option '" + sanitize(string(args[2])) + "'")
-			return
-		}
-		c.w.OK()
-	case equalFold(sub, "id"), equalFold(sub, "getname"), equalFold(sub, "setname"), equalFold(sub, "setinfo"):
-		c.w.Error(errArity("client|" + lower(sub)))
-	default:
-		c.w.Error(errUnknownSubcommand(sub, "client"))
-	}
 }
 
 func lower(b []byte) string {

@@ -84,7 +84,7 @@ func prepareHIncrByFloat(c *Conn, args [][]byte) (raftfsm.Command, string) {
 func cmdHGet(c *Conn, args [][]byte) {
 	var v []byte
 	var found bool
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		v, found, err = tx.HGet(c.db, args[1], args[2])
 		return err
@@ -101,7 +101,7 @@ func cmdHGet(c *Conn, args [][]byte) {
 
 func cmdHMGet(c *Conn, args [][]byte) {
 	var vals [][]byte
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		vals, err = tx.HMGet(c.db, args[1], args[2:])
 		return err
@@ -122,7 +122,7 @@ func cmdHMGet(c *Conn, args [][]byte) {
 
 func cmdHExists(c *Conn, args [][]byte) {
 	var ok bool
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		ok, err = tx.HExists(c.db, args[1], args[2])
 		return err
@@ -132,7 +132,7 @@ func cmdHExists(c *Conn, args [][]byte) {
 
 func cmdHLen(c *Conn, args [][]byte) {
 	var n int64
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		n, err = tx.HLen(c.db, args[1])
 		return err
@@ -142,7 +142,7 @@ func cmdHLen(c *Conn, args [][]byte) {
 
 func cmdHStrLen(c *Conn, args [][]byte) {
 	var n int64
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		n, err = tx.HStrLen(c.db, args[1], args[2])
 		return err
@@ -154,7 +154,7 @@ func cmdHStrLen(c *Conn, args [][]byte) {
 func cmdHGetAll(fields, values bool) runFunc {
 	return func(c *Conn, args [][]byte) {
 		var all []engine.FieldValue
-		err := c.srv.db.View(func(tx *engine.Tx) error {
+		err := c.view(func(tx *engine.Tx) error {
 			var err error
 			all, err = tx.HGetAll(c.db, args[1], values)
 			return err
@@ -214,7 +214,7 @@ func cmdHRandField(c *Conn, args [][]byte) {
 		}
 	}
 	var picked []engine.FieldValue
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		picked, err = tx.HRandField(c.db, args[1], count, withValues, rand.Uint64N)
 		return err
@@ -263,7 +263,7 @@ func scanCollection(c *Conn, args [][]byte, typ engine.Type) {
 	var items [][]byte // field, value, field, value... or members
 	var last []byte
 	errReply := ""
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		t, err := tx.Type(c.db, args[1])
 		switch {
 		case err != nil:

@@ -78,7 +78,7 @@ func prepareDel(c *Conn, args [][]byte) (raftfsm.Command, string) {
 // cmdExists answers EXISTS and TOUCH: how many of the keys exist, a key named twice counting twice.
 func cmdExists(c *Conn, args [][]byte) {
 	n := int64(0)
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		for _, k := range args[1:] {
 			ok, err := tx.Exists(c.db, k)
 			if err != nil {
@@ -99,7 +99,7 @@ func cmdExists(c *Conn, args [][]byte) {
 
 func cmdType(c *Conn, args [][]byte) {
 	var t engine.Type
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		t, err = tx.Type(c.db, args[1])
 		return err
@@ -137,7 +137,7 @@ func cmdKeys(c *Conn, args [][]byte) {
 	pattern := args[1]
 	all := len(pattern) == 1 && pattern[0] == '*'
 	var keys [][]byte
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		return tx.Keys(c.db, globPrefix(pattern), func(key []byte, _ engine.Type) bool {
 			if all || globMatch(pattern, key, false) {
 				keys = append(keys, append([]byte(nil), key...))
@@ -205,7 +205,7 @@ func cmdScan(c *Conn, args [][]byte) {
 	var keys [][]byte
 	var last []byte
 	more := false
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		last, more, err = tx.Scan(c.db, prefix, after, int(min(count, math.MaxInt32)), func(key []byte, t engine.Type) {
 			if usePattern && !globMatch(pattern, key, false) {
@@ -249,7 +249,7 @@ func equalFoldBytes(b []byte, s string) bool {
 
 func cmdRandomKey(c *Conn, _ [][]byte) {
 	var key []byte
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		key, err = tx.RandomKey(c.db, rand.Uint64N)
 		return err
@@ -380,7 +380,7 @@ func cmdObject(c *Conn, args [][]byte) {
 		return
 	}
 	var info engine.ObjectInfo
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		info, err = tx.Object(c.db, args[2])
 		return err
@@ -471,7 +471,7 @@ func parseExpireCond(opts [][]byte) (engine.ExpireCond, string) {
 func cmdTTL(unit int64, absolute bool) runFunc {
 	return func(c *Conn, args [][]byte) {
 		var at int64
-		err := c.srv.db.View(func(tx *engine.Tx) error {
+		err := c.view(func(tx *engine.Tx) error {
 			var err error
 			at, err = tx.ExpireAt(c.db, args[1])
 			return err

@@ -104,7 +104,7 @@ func parseInts(args ...[]byte) ([]int64, bool) {
 
 func cmdLLen(c *Conn, args [][]byte) {
 	var n int64
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		n, err = tx.ListLen(c.db, args[1])
 		return err
@@ -130,7 +130,7 @@ func cmdLRange(c *Conn, args [][]byte) {
 		return
 	}
 	var vals [][]byte
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		vals, err = tx.ListRange(c.db, args[1], r[0], r[1])
 		return err
@@ -148,7 +148,7 @@ func cmdLIndex(c *Conn, args [][]byte) {
 	var val []byte
 	var found bool
 	reply := ""
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		n, err := tx.ListLen(c.db, args[1])
 		if err != nil || n == 0 {
 			return err
@@ -214,7 +214,7 @@ func cmdLPos(c *Conn, args [][]byte) {
 	}
 	var pos []int64
 	var exists bool
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		pos, exists, err = tx.ListPos(c.db, args[1], args[2], o)
 		return err

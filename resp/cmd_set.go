@@ -67,7 +67,7 @@ func prepareSPop(c *Conn, args [][]byte) (raftfsm.Command, string) {
 
 func cmdSMembers(c *Conn, args [][]byte) {
 	var members [][]byte
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		members, err = tx.SMembers(c.db, args[1])
 		return err
@@ -93,7 +93,7 @@ func writeMembers(c *Conn, members [][]byte, err error, asSet bool) {
 
 func cmdSIsMember(c *Conn, args [][]byte) {
 	var ok bool
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		ok, err = tx.SIsMember(c.db, args[1], args[2])
 		return err
@@ -103,7 +103,7 @@ func cmdSIsMember(c *Conn, args [][]byte) {
 
 func cmdSMIsMember(c *Conn, args [][]byte) {
 	var in []bool
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		in, err = tx.SMIsMember(c.db, args[1], args[2:])
 		return err
@@ -120,7 +120,7 @@ func cmdSMIsMember(c *Conn, args [][]byte) {
 
 func cmdSCard(c *Conn, args [][]byte) {
 	var n int64
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		n, err = tx.SCard(c.db, args[1])
 		return err
@@ -144,7 +144,7 @@ func cmdSRandMember(c *Conn, args [][]byte) {
 		}
 	}
 	var members [][]byte
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		members, err = tx.SRandMember(c.db, args[1], count, rand.Uint64N)
 		return err
@@ -163,7 +163,7 @@ func cmdSRandMember(c *Conn, args [][]byte) {
 func cmdSetAlgebra(op engine.SetOp) runFunc {
 	return func(c *Conn, args [][]byte) {
 		var members [][]byte
-		err := c.srv.db.View(func(tx *engine.Tx) error {
+		err := c.view(func(tx *engine.Tx) error {
 			var err error
 			members, err = tx.SetAlgebra(c.db, op, args[1:], 0)
 			return err
@@ -197,7 +197,7 @@ func cmdSInterCard(c *Conn, args [][]byte) {
 		}
 	}
 	var n int64
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		var err error
 		n, err = tx.SInterCard(c.db, keys, limit)
 		return err

@@ -77,7 +77,7 @@ func isOpt(arg []byte, lower string) bool {
 // readString reads a string key for a read command. It writes the error reply itself and returns
 // ok false on an error; a missing key is (nil, true).
 func (c *Conn) readString(key []byte) (v []byte, ok bool) {
-	v, err := c.srv.db.Get(c.db, key)
+	v, err := c.get(key)
 	switch {
 	case err == nil:
 		return v, true
@@ -89,10 +89,9 @@ func (c *Conn) readString(key []byte) (v []byte, ok bool) {
 }
 
 func cmdGet(c *Conn, args [][]byte) {
-	v, err := c.srv.db.Get(c.db, args[1])
+	err := c.getFunc(args[1], c.w.Bulk)
 	switch {
 	case err == nil:
-		c.w.Bulk(v)
 	case errors.Is(err, engine.ErrNotFound):
 		c.w.Null()
 	default:
@@ -100,18 +99,23 @@ func cmdGet(c *Conn, args [][]byte) {
 	}
 }
 
+// cmdMGet writes each value as it reads it, all from one engine transaction (a write between two
+// keys must not be half seen); an error other than a missing key or another type replaces what it
+// wrote with the error reply.
 func cmdMGet(c *Conn, args [][]byte) {
-	vals, err := c.srv.db.MGet(c.db, args[1:])
-	if err != nil {
-		c.w.Error(errorText(err))
-		return
-	}
-	c.w.Array(len(vals))
-	for _, v := range vals {
-		if v == nil {
+	tx := c.readTxn()
+	start := c.w.Len()
+	c.w.Array(len(args) - 1)
+	for _, key := range args[1:] {
+		err := tx.GetFunc(c.db, key, c.w.Bulk)
+		switch {
+		case err == nil:
+		case errors.Is(err, engine.ErrNotFound), errors.Is(err, engine.ErrWrongType):
 			c.w.Null()
-		} else {
-			c.w.Bulk(v)
+		default:
+			c.w.Truncate(start)
+			c.w.Error(errorText(err))
+			return
 		}
 	}
 }
@@ -659,7 +663,7 @@ func cmdBitFieldRO(c *Conn, args [][]byte) {
 func cmdLCS(c *Conn, args [][]byte) {
 	var a, b []byte
 	wrongType := false
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		for i, dst := range []*[]byte{&a, &b} {
 			v, err := tx.Get(c.db, args[1+i])
 			switch {
@@ -710,14 +714,13 @@ func cmdLCS(c *Conn, args [][]byte) {
 	case len(a) >= lcsMaxInputLen || len(b) >= lcsMaxInputLen:
 		c.w.Error(errLCSTooLong)
 		return
+	case engine.LCSTableBytes(len(a), len(b)) > uint64(c.srv.maxBulkLen()):
+		// Redis 7.0.15 refuses a table larger than proto-max-bulk-len, LEN included.
+		c.w.Error(errLCSNoMemory)
+		return
 	case getLen:
 		// Only the length: no table needed (Redis allocates one all the same).
 		c.w.Int(engine.LCSLen(a, b))
-		return
-	case engine.LCSTableBytes(len(a), len(b)) > uint64(c.srv.cfg.MaxBulkLen):
-		// Redis tries to allocate the table whatever its size; flin-resp refuses beyond
-		// proto-max-bulk-len rather than risk running out of memory.
-		c.w.Error(errLCSNoMemory)
 		return
 	}
 	lcs, matches := engine.LCS(a, b, minMatchLen)

@@ -78,7 +78,7 @@ func errZAtLeastOneKey(cmd string) string {
 
 // zview runs fn on key as a sorted set in a read transaction (a missing key is an empty set).
 func (c *Conn) zview(key []byte, fn func(z *engine.ZSet) error) error {
-	return c.srv.db.View(func(tx *engine.Tx) error {
+	return c.view(func(tx *engine.Tx) error {
 		z, err := tx.ZSet(c.db, key)
 		if err != nil {
 			return err
@@ -668,7 +668,7 @@ func parseZCombine(args [][]byte, at int, name string, op engine.ZCombineOp, sto
 // checkZSources reports WRONGTYPE when a key is neither a sorted set nor a set.
 func (c *Conn) checkZSources(keys [][]byte) string {
 	e := ""
-	err := c.srv.db.View(func(tx *engine.Tx) error {
+	err := c.view(func(tx *engine.Tx) error {
 		for _, k := range keys {
 			t, err := tx.Type(c.db, k)
 			if err != nil {
@@ -704,7 +704,7 @@ func cmdZCombine(op engine.ZCombineOp, card bool) runFunc {
 		}
 		var ms []engine.ZMember
 		var n int64
-		err := c.srv.db.View(func(tx *engine.Tx) error {
+		err := c.view(func(tx *engine.Tx) error {
 			var err error
 			if card {
 				n, err = tx.ZInterCard(c.db, s.keys, s.limit)

@@ -24,6 +24,7 @@ const (
 	errHelloNoAuth     = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 	errTooBig          = "ERR write too large for one transaction"
 	errNotLeader       = "ERR this node is not the Raft leader and cannot accept writes"
+	errNoLeader        = "CLUSTERDOWN no Raft leader reachable; nothing was applied"
 	errShutdown        = "ERR server is shutting down"
 )
 
@@ -44,7 +45,7 @@ const (
 	errLCSKeys          = "ERR The specified keys must contain string values"
 	errLCSLenAndIdx     = "ERR If you want both the length and indexes, please just use IDX."
 	errLCSTooLong       = "ERR String too long for LCS"
-	errLCSNoMemory      = "ERR Insufficient memory, failed allocating transient memory for LCS"
+	errLCSNoMemory      = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 )
 
 func errArity(name string) string {
@@ -82,6 +83,16 @@ func errUnknownSubcommand(sub []byte, cmd string) string {
 		sub = sub[:128]
 	}
 	return sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", sub, strings.ToUpper(cmd)))
+}
+
+// errSubcommandSyntax is Redis's addReplySubcommandSyntaxError, which DEBUG uses for an unknown
+// subcommand or a known one with the wrong number of arguments.
+func errSubcommandSyntax(sub []byte, cmd string) string {
+	sub = cstr(sub)
+	if len(sub) > 128 {
+		sub = sub[:128]
+	}
+	return sanitize(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.", sub, strings.ToUpper(cmd)))
 }
 
 // sanitize replaces CR and LF, which cannot appear in an error line, with spaces as Redis does. It
@@ -130,6 +141,8 @@ func errorText(err error) string {
 		return errInvalidExpire("getex")
 	case errors.Is(err, raftfsm.ErrTooBig):
 		return errTooBig
+	case errors.Is(err, raftfsm.ErrNoLeader):
+		return errNoLeader
 	case errors.Is(err, raftfsm.ErrNotLeader):
 		return errNotLeader
 	case errors.Is(err, raftfsm.ErrShutdown):

@@ -27,6 +27,9 @@ type ExpirerConfig struct {
 	BusyPause time.Duration
 	// Logger receives failures. Default slog.Default().
 	Logger *slog.Logger
+	// OnExpired, if set, is told how many keys each round deleted (Server.CountExpired: INFO's
+	// expired_keys).
+	OnExpired func(n int)
 }
 
 func (c *ExpirerConfig) setDefaults() {
@@ -126,8 +129,18 @@ func (e *Expirer) Round(now int64) (int, error) {
 		}
 		cmds = append(cmds, c)
 	}
-	if _, err := e.p.Propose(now, cmds); err != nil {
+	results, err := e.p.Propose(now, cmds)
+	if err != nil {
 		return 0, err
+	}
+	if e.cfg.OnExpired != nil {
+		deleted := 0
+		for _, r := range results {
+			if r.Kind == raftfsm.ResultInt {
+				deleted += int(r.Int)
+			}
+		}
+		e.cfg.OnExpired(deleted)
 	}
 	return n, nil
 }

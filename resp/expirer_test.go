@@ -16,7 +16,7 @@ import (
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // startNode starts a single-node Raft cluster over an in-memory engine and waits until it leads.
-func startNode(t *testing.T) (*engine.DB, *raftfsm.Node) {
+func startNode(t testing.TB) (*engine.DB, *raftfsm.Node) {
 	t.Helper()
 	db, err := engine.Open(engine.DefaultOptions("").WithInMemory(true).WithMemTableSize(8 << 20).
 		WithBlockCacheSize(1 << 20).WithLogger(quietLogger()))
@@ -128,6 +128,13 @@ func (p *followerProposer) Propose(int64, []raftfsm.Command) ([]raftfsm.Result, 
 func (p *followerProposer) Status() raftfsm.Status { return raftfsm.Status{State: "Follower"} }
 
 func (p *followerProposer) Snapshot() error { return nil }
+
+func (p *followerProposer) ProposeWatched(int64, *raftfsm.Watch, []raftfsm.Command) ([]raftfsm.Result, error) {
+	p.proposals.Add(1)
+	return nil, raftfsm.ErrNotLeader
+}
+
+func (p *followerProposer) SetReader(raftfsm.ReadFunc) {}
 
 func TestExpirerStaysIdleOnAFollower(t *testing.T) {
 	db, err := engine.Open(engine.DefaultOptions("").WithInMemory(true).WithMemTableSize(8 << 20).

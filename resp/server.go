@@ -4,6 +4,8 @@ package resp
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -24,6 +26,12 @@ type Proposer interface {
 	Status() raftfsm.Status
 	// Snapshot takes a snapshot now (SAVE, BGSAVE).
 	Snapshot() error
+	// ProposeWatched commits a transaction (EXEC): cmds, reads included, applied in order with no
+	// other write in between, unless a key of w (nil: none) changed since it was watched
+	// (raftfsm.ErrWatchChanged).
+	ProposeWatched(now int64, w *raftfsm.Watch, cmds []raftfsm.Command) ([]raftfsm.Result, error)
+	// SetReader installs the function that runs the reads of transactions where they are applied.
+	SetReader(raftfsm.ReadFunc)
 }
 
 // Config configures a Server.
@@ -43,8 +51,18 @@ type Config struct {
 	Port int
 	Bind string
 	Dir  string
+	// Durability is the node's durability mode ("fsync", "everysec" or "memory"), reported as
+	// Redis's appendonly/appendfsync. Default "fsync".
+	Durability string
+	// ReadConsistency is the read consistency of new connections (consistency.go). Default (the
+	// zero value) leader.
+	ReadConsistency raftfsm.ReadLevel
 	// Logger receives connection-level logs. Default slog.Default().
 	Logger *slog.Logger
+	// LogLevel, when set, is the level of Logger's handler: CONFIG SET loglevel changes it.
+	// LogLevelName is the level CONFIG GET loglevel reports at start. Default "notice".
+	LogLevel     *slog.LevelVar
+	LogLevelName string
 }
 
 func (c *Config) setDefaults() {
@@ -63,6 +81,9 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.LogLevelName == "" {
+		c.LogLevelName = "notice"
+	}
 }
 
 // Server serves RESP clients.
@@ -70,10 +91,14 @@ type Server struct {
 	cfg      Config
 	db       *engine.DB
 	proposer Proposer
+	cluster  Cluster // the proposer, when it is a cluster node; nil otherwise
 	commands commandTable
 	started  time.Time
+	runID    string         // INFO server run_id: random, new at every start
 	cursors  *cursorTable   // SCAN positions by cursor
 	blocking *blockRegistry // clients blocked on keys (blocking.go)
+
+	stopObserving func() // removes onCommit from the engine
 
 	mu      sync.Mutex
 	ln      net.Listener
@@ -81,9 +106,13 @@ type Server struct {
 	closing bool
 	wg      sync.WaitGroup
 
-	nextID        atomic.Int64
-	totalConns    atomic.Int64
-	totalCommands atomic.Int64
+	nextID   atomic.Int64
+	stats    serverStats  // INFO stats (stats.go)
+	clock    atomic.Int64 // coarseNow (stats.go)
+	live     liveConfig   // what CONFIG SET changes (config.go)
+	saves    saveState    // SAVE and BGSAVE (cmd_server.go)
+	cronOnce sync.Once
+	cronStop chan struct{} // closed by Shutdown: ends Server.cron
 }
 
 // NewServer returns a server over db whose writes go through p.
@@ -92,17 +121,23 @@ func NewServer(cfg Config, db *engine.DB, p Proposer) *Server {
 	s := &Server{
 		cfg: cfg, db: db, proposer: p, commands: newCommandTable(),
 		started: time.Now(), conns: map[*Conn]struct{}{}, cursors: newCursorTable(),
-		blocking: newBlockRegistry(),
+		blocking: newBlockRegistry(), cronStop: make(chan struct{}),
 	}
-	db.OnCommit(s.onCommit)
+	s.cluster, _ = p.(Cluster)
+	s.initLiveConfig()
+	var id [20]byte
+	rand.Read(id[:])
+	s.runID = hex.EncodeToString(id[:])
+	s.stopObserving = db.OnCommit(s.onCommit)
+	p.SetReader(s.execRead)
 	return s
 }
 
-// onCommit is the engine's commit observer (the engine has one): it is told the keys each commit
-// changed, on the FSM goroutine, and must only signal. Blocked clients learn of it here; WATCH
-// would be told here too.
-func (s *Server) onCommit(touched []engine.Touched) {
-	s.blocking.notify(touched)
+// onCommit is the server's engine commit observer: it is told the keys each commit changed, on the
+// FSM goroutine, and must only signal. Blocked clients learn of it here. (WATCH is checked by the
+// Raft node, which observes commits itself.)
+func (s *Server) onCommit(c engine.Commit) {
+	s.blocking.notify(c.Touched)
 }
 
 // Serve accepts connections on ln until Shutdown. It returns nil after Shutdown.
@@ -114,6 +149,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.ln = ln
 	s.mu.Unlock()
+	s.cronOnce.Do(func() { go s.cron(s.cronStop) })
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -137,10 +173,15 @@ func (s *Server) Serve(ln net.Listener) error {
 			nc.Close()
 			return nil
 		}
+		if int64(len(s.conns)) >= s.live.maxClients.Load() {
+			s.mu.Unlock()
+			s.refuse(c)
+			continue
+		}
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
-		s.totalConns.Add(1)
+		s.stats.conns.Add(1)
 		go func() {
 			defer s.wg.Done()
 			c.serve()
@@ -156,7 +197,11 @@ func (s *Server) Serve(ln net.Listener) error {
 // ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
+	if !s.closing {
+		close(s.cronStop)
+	}
 	s.closing = true
+	s.stopObserving()
 	s.blocking.close()
 	if s.ln != nil {
 		s.ln.Close()
@@ -178,6 +223,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		return ctx.Err()
 	}
+}
+
+// refuse answers a connection over maxclients with Redis's error and closes it, in the
+// background so that accepting goes on.
+func (s *Server) refuse(c *Conn) {
+	s.stats.rejectedConns.Add(1)
+	go func() {
+		c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		c.nc.Write([]byte("-ERR max number of clients reached\r\n"))
+		c.nc.Close()
+	}()
 }
 
 func (s *Server) connectedClients() int {

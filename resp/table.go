@@ -3,6 +3,7 @@ package resp
 import (
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/flin-resp/flin-resp/raftfsm"
 )
@@ -19,6 +20,10 @@ const (
 	flagLoading // allowed while loading
 	flagStale
 	flagBlocking // may block the client (blocking.go)
+	flagNoMulti  // refused inside MULTI (Redis's no-multi)
+	// flagTxControl: runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD,
+	// WATCH, QUIT, RESET).
+	flagTxControl
 )
 
 var flagNames = []struct {
@@ -27,6 +32,7 @@ var flagNames = []struct {
 }{
 	{flagWrite, "write"}, {flagReadOnly, "readonly"}, {flagFast, "fast"}, {flagNoAuth, "no_auth"},
 	{flagAdmin, "admin"}, {flagLoading, "loading"}, {flagStale, "stale"}, {flagBlocking, "blocking"},
+	{flagNoMulti, "no_multi"},
 }
 
 // runFunc executes a command that does not write: it replies through c's writer.
@@ -49,6 +55,26 @@ type command struct {
 	// block, for blocking commands (BLPOP...), parses the arguments for a wait (blocking.go);
 	// prepare is then the command's non-blocking form, as it runs inside MULTI.
 	block blockFunc
+
+	// subs are a container command's subcommands (CLIENT LIST, CONFIG GET...) by lowercase name,
+	// each an entry of its own named "client|list" as in Redis (subcommands.go).
+	subs map[string]*command
+	// keySpecs are Redis's key specifications of the command (keyspecs.go), for COMMAND INFO and
+	// COMMAND GETKEYS; getKeys, for commands whose keys move (ZUNIONSTORE's numkeys), is what
+	// Redis falls back to when the specs do not fit the arguments.
+	keySpecs []keySpec
+	getKeys  func(args [][]byte) []int
+
+	stats cmdStats // INFO commandstats (stats.go)
+}
+
+// cmdStats are a command's counters for INFO commandstats, updated with atomics by every
+// connection (no lock on the command path).
+type cmdStats struct {
+	calls    atomic.Int64
+	nanos    atomic.Int64
+	rejected atomic.Int64 // refused before it ran (arity, authentication)
+	failed   atomic.Int64 // ran and answered an error
 }
 
 // commandTable is the set of commands a server answers, keyed by lowercase name.
@@ -56,11 +82,14 @@ type commandTable map[string]*command
 
 func newCommandTable() commandTable {
 	t := commandTable{}
-	for _, group := range [][]*command{connectionCommands(), serverCommands(), stringCommands(), keyCommands(), hashCommands(), setCommands(), listCommands(), zsetCommands()} {
+	for _, group := range [][]*command{connectionCommands(), serverCommands(), stringCommands(), keyCommands(), hashCommands(), setCommands(), listCommands(), zsetCommands(), transactionCommands(), clusterCommands()} {
 		for _, c := range group {
 			t[c.name] = c
 		}
 	}
+	t["debug"] = debugCommand() // DEBUG DIGEST, for comparing replicas (cmd_debug.go)
+	t.attachSubcommands()
+	t.attachKeySpecs()
 	return t
 }
 
@@ -77,6 +106,21 @@ func (t commandTable) lookup(name []byte) *command {
 		buf[i] = ch
 	}
 	return t[string(buf[:len(name)])]
+}
+
+// resolve returns the entry that runs args: the command, or for a container command called with a
+// subcommand (CLIENT LIST) the subcommand's entry, or unknownSubcommand when the container does not
+// have it (which answers Redis's error). nil when there is no such command. As in Redis, a
+// container called without a subcommand is its own entry, and fails its arity check.
+func (t commandTable) resolve(args [][]byte) *command {
+	cmd := t.lookup(args[0])
+	if cmd == nil || cmd.subs == nil || len(args) < 2 {
+		return cmd
+	}
+	if sub := cmd.subs[lower(args[1])]; sub != nil {
+		return sub
+	}
+	return unknownSubcommand
 }
 
 // arityOK reports whether argc (command name included) fits the arity.

@@ -13,6 +13,8 @@ import (
 type Writer struct {
 	buf   []byte
 	resp3 bool
+	nerr  int          // error replies written
+	onErr func(string) // told of each error reply (INFO errorstats), if set
 }
 
 // SetProtocol selects the protocol version: 3 for RESP3, anything else RESP2.
@@ -56,7 +58,17 @@ func (w *Writer) Status(s string) { w.buf = redcon.AppendString(w.buf, s) }
 // Redis's addReplyErrorFormat, it trims '\r' and '\n' from both ends of msg
 // and turns the ones inside into spaces.
 func (w *Writer) Error(msg string) {
-	w.buf = redcon.AppendError(w.buf, strings.Trim(msg, "\r\n"))
+	msg = strings.Trim(msg, "\r\n")
+	w.buf = redcon.AppendError(w.buf, msg)
+	w.countError(msg)
+}
+
+// countError counts an error reply written (INFO errorstats).
+func (w *Writer) countError(msg string) {
+	w.nerr++
+	if w.onErr != nil {
+		w.onErr(msg)
+	}
 }
 
 // Int writes an integer reply.
@@ -180,6 +192,14 @@ func (w *Writer) Verbatim(format, s string) {
 
 // Raw writes b as it is; b must be complete RESP frames.
 func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }
+
+// Reply writes one encoded reply, counting it as an error reply (INFO errorstats) if it is one.
+func (w *Writer) Reply(b []byte) {
+	if len(b) > 0 && b[0] == '-' {
+		w.countError(strings.TrimSuffix(string(b[1:]), "\r\n"))
+	}
+	w.Raw(b)
+}
 
 // appendHeader appends a frame header: the type byte, n and "\r\n".
 func appendHeader(b []byte, typ byte, n int) []byte {

@@ -84,6 +84,7 @@ type Command struct {
 	Args    []string
 	Cmd     *Cmd // the entry it came from; nil for an unknown command
 	Mutated bool // Next changed the arguments the entry built
+	InMulti bool // the connection was probably inside MULTI when the command was built
 }
 
 // Reply returns how the replies to c are compared.
@@ -174,6 +175,7 @@ func (g *G) Next(conn int) Command {
 	g.conn = conn
 	for tries := 0; ; tries++ {
 		c := g.next()
+		c.InMulti = g.multi[conn]
 		if g.opt.Skip != nil && g.opt.Skip(c) && tries < 1000 {
 			g.Skipped++
 			continue

@@ -153,6 +153,16 @@ func (s *Server) Restart() {
 	s.start()
 }
 
+// Pid returns the process id of the running process, or 0 when it is not running.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Log returns what the process has logged so far.
 func (s *Server) Log() string { return s.log.String() }
 
@@ -161,6 +171,9 @@ type Redis struct {
 	Addr string
 	cmd  *exec.Cmd
 }
+
+// Pid returns the process id of the redis-server process.
+func (r *Redis) Pid() int { return r.cmd.Process.Pid }
 
 // StartRedis starts redis-server on a free loopback port with no persistence unless args say
 // otherwise. The test is skipped when redis-server is not installed, except under CI, where
