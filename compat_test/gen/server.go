@@ -117,7 +117,7 @@ func connectionCmds() []Cmd {
 			case 5:
 				return Args("SETNAME", g.Pick("a b", "a\nb", "é"))
 			case 6:
-				return Args(g.Pick("FOO", "GETNAME", "SETNAME", "ID"), "x")
+				return Args(g.Pick("FOO", "GETNAME", "SETNAME"), "x")
 			default:
 				return Args("SETNAME")
 			}
