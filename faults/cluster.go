@@ -248,6 +248,8 @@ func (c *Cluster) down() {
 		for _, n := range c.Nodes {
 			if logs, err := c.Logs(n); err == nil {
 				os.WriteFile(filepath.Join(dir, c.Project+"-"+n+".log"), []byte(logs), 0o644)
+				// CI keeps only the test output: the end of each log goes there too.
+				c.t.Logf("last lines of %s's log:\n%s", n, tail(logs, 25))
 			}
 		}
 		c.t.Logf("container logs saved in %s", dir)
@@ -550,4 +552,36 @@ func (c *Cluster) ConvergedDigest(timeout time.Duration) (digest string, applied
 		time.Sleep(200 * time.Millisecond)
 	}
 	return "", "", fmt.Errorf("replicas did not converge in %v: %s", timeout, last)
+}
+
+// tail returns the last lines of s.
+func tail(s string, lines int) string {
+	parts := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(parts) > lines {
+		parts = parts[len(parts)-lines:]
+	}
+	return strings.Join(parts, "\n")
+}
+
+// RaftStates describes what each node says of Raft (INFO raft), for a failing test's output.
+func (c *Cluster) RaftStates() string {
+	var b strings.Builder
+	for _, n := range c.Nodes {
+		f, err := c.Info(n, "raft")
+		if err != nil {
+			fmt.Fprintf(&b, "%s: %v\n", n, err)
+			continue
+		}
+		keys := make([]string, 0, len(f))
+		for k := range f {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprintf(&b, "%s:", n)
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %s=%s", k, f[k])
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -137,14 +137,6 @@ func redisCLI(t *testing.T, addr string, args ...string) string {
 	return r.Str
 }
 
-func tail(s string, lines int) string {
-	parts := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(parts) > lines {
-		parts = parts[len(parts)-lines:]
-	}
-	return strings.Join(parts, "\n")
-}
-
 // TestFiveNodeClusterKeepsWritingWithTwoNodesDown runs the 5-node setup (docker-compose.5.yml):
 // with the leader and a follower killed, the other three still commit writes, and once the two are
 // back every replica holds the same data.
@@ -189,7 +181,7 @@ func TestFiveNodeClusterKeepsWritingWithTwoNodesDown(t *testing.T) {
 	for _, n := range c.Nodes {
 		r, err := c.Read(n, 30*time.Second, "MGET", "five:0", "five:1", "five:2")
 		if err != nil || len(r.Elems) != 3 {
-			t.Fatalf("MGET on %s: %v %v", n, err, r)
+			t.Fatalf("MGET on %s: %v %v\n%s", n, err, r, c.RaftStates())
 		}
 		for i, e := range r.Elems {
 			if e.Str != up[i] {
