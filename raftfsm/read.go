@@ -1,6 +1,7 @@
 package raftfsm
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/flin-resp/flin-resp/engine"
@@ -17,6 +18,9 @@ const OpRead Op = 90
 // write through tx and must not block.
 type ReadFunc func(tx *engine.Tx, db int, proto int, args [][]byte) []byte
 
+// ErrReadNotServed answers a read of an entry applied on a node that no longer leads (see applyRead).
+var ErrReadNotServed = errors.New("raftfsm: this node stopped leading while it applied the read")
+
 // ReadCommand builds the OpRead command for args run on db with protocol proto.
 func ReadCommand(db, proto int, args [][]byte) Command {
 	return Command{Op: OpRead, DB: db, Args: append([][]byte{{byte(proto)}}, args...)}
@@ -28,8 +32,14 @@ func (f *FSM) applyRead(tx *engine.Tx, c Command) Result {
 		return Result{Kind: ResultErr, Err: fmt.Errorf("raftfsm: read with %d args: %w", len(c.Args), ErrBadCommand)}
 	}
 	read := f.reader.Load()
-	if read == nil || !f.answering() {
+	if read == nil {
 		return Result{Kind: ResultNil}
+	}
+	if !f.answering() {
+		// Only the leader's results reach a client, so the others skip the work. A leader that
+		// steps down while it applies may still answer a proposal of its own: with an error, never
+		// a made-up reply.
+		return Result{Kind: ResultErr, Err: ErrReadNotServed}
 	}
 	return Result{Kind: ResultRaw, Bytes: (*read)(tx, c.DB, int(c.Args[0][0]), c.Args[1:])}
 }

@@ -147,6 +147,13 @@ func (c *Conn) dispatch(args [][]byte) {
 		return
 	}
 	if cmd.prepare == nil {
+		if len(c.pending) > 0 && cmd.flags&(flagReadOnly|flagFast) == flagReadOnly|flagFast {
+			// A fast read after queued writes rides in their Raft entry and runs where it is
+			// applied, after them: one entry per pipelined batch of mixed reads and writes instead
+			// of one per run of writes. It needs no read barrier: its place in the log orders it.
+			c.queueWrite(cmd, raftfsm.ReadCommand(c.db, c.w.Protocol(), args))
+			return
+		}
 		c.flushWrites()
 		if cmd.flags&flagReadOnly != 0 && !c.readBarrier() {
 			return
@@ -165,6 +172,11 @@ func (c *Conn) dispatch(args [][]byte) {
 		// Flushes bypass engine transactions; give them an entry of their own.
 		c.flushWrites()
 	}
+	c.queueWrite(cmd, rc)
+}
+
+// queueWrite adds rc to the writes of the current batch, proposing them when the entry is full.
+func (c *Conn) queueWrite(cmd *command, rc raftfsm.Command) {
 	c.pending = append(c.pending, rc)
 	c.pendingCmds = append(c.pendingCmds, cmd)
 	for _, a := range rc.Args {
@@ -195,7 +207,8 @@ func (c *Conn) flushWrites() {
 		return
 	}
 	for i, r := range results {
-		counted[i].stats.record(share, r.Kind == raftfsm.ResultErr)
+		failed := r.Kind == raftfsm.ResultErr || r.Kind == raftfsm.ResultRaw && len(r.Bytes) > 0 && r.Bytes[0] == '-'
+		counted[i].stats.record(share, failed)
 		c.writeResult(r)
 	}
 }

@@ -141,6 +141,8 @@ func errorText(err error) string {
 		return errInvalidExpire("getex")
 	case errors.Is(err, raftfsm.ErrTooBig):
 		return errTooBig
+	case errors.Is(err, raftfsm.ErrReadNotServed):
+		return "CLUSTERDOWN the leader stepped down while it applied this read; nothing was written by it, read again"
 	case errors.Is(err, raftfsm.ErrNoLeader):
 		return errNoLeader
 	case errors.Is(err, raftfsm.ErrNotLeader):
