@@ -29,6 +29,7 @@ type Conn struct {
 	pending      []raftfsm.Command // writes of the current batch not yet proposed
 	pendingCmds  []*command        // the command of each pending write, for INFO commandstats
 	pendingBytes int
+	deferred     deferredReads // reads queued among the pending writes (deferred.go)
 
 	multi  *multiState    // the open transaction, between MULTI and EXEC/DISCARD (multi.go)
 	watch  *raftfsm.Watch // keys watched for the next EXEC
@@ -147,11 +148,7 @@ func (c *Conn) dispatch(args [][]byte) {
 		return
 	}
 	if cmd.prepare == nil {
-		if len(c.pending) > 0 && cmd.flags&(flagReadOnly|flagFast) == flagReadOnly|flagFast {
-			// A fast read after queued writes rides in their Raft entry and runs where it is
-			// applied, after them: one entry per pipelined batch of mixed reads and writes instead
-			// of one per run of writes. It needs no read barrier: its place in the log orders it.
-			c.queueWrite(cmd, raftfsm.ReadCommand(c.db, c.w.Protocol(), args))
+		if c.deferRead(cmd, args) { // after the queued writes (deferred.go)
 			return
 		}
 		c.flushWrites()
@@ -168,8 +165,9 @@ func (c *Conn) dispatch(args [][]byte) {
 		c.w.Error(errReply)
 		return
 	}
-	if rc.Op == raftfsm.OpFlushDB || rc.Op == raftfsm.OpFlushAll {
-		// Flushes bypass engine transactions; give them an entry of their own.
+	if rc.Op == raftfsm.OpFlushDB || rc.Op == raftfsm.OpFlushAll || c.touchesDeferredReads(cmd, args) {
+		// Flushes bypass engine transactions; give them an entry of their own. A write to a key a
+		// deferred read reads goes after that read has run.
 		c.flushWrites()
 	}
 	c.queueWrite(cmd, rc)
@@ -192,6 +190,7 @@ func (c *Conn) flushWrites() {
 	if len(c.pending) == 0 {
 		return
 	}
+	defer c.runDeferredReads(-1) // the reads after the last write
 	cmds, counted := c.pending, c.pendingCmds
 	c.pending, c.pendingCmds = c.pending[:0], c.pendingCmds[:0]
 	c.pendingBytes = 0
@@ -201,14 +200,15 @@ func (c *Conn) flushWrites() {
 	if err != nil {
 		text := errorText(err)
 		for i := range cmds {
+			c.runDeferredReads(i)
 			counted[i].stats.record(share, true)
 			c.w.Error(text)
 		}
 		return
 	}
 	for i, r := range results {
-		failed := r.Kind == raftfsm.ResultErr || r.Kind == raftfsm.ResultRaw && len(r.Bytes) > 0 && r.Bytes[0] == '-'
-		counted[i].stats.record(share, failed)
+		c.runDeferredReads(i)
+		counted[i].stats.record(share, r.Kind == raftfsm.ResultErr)
 		c.writeResult(r)
 	}
 }
