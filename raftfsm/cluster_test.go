@@ -522,3 +522,71 @@ func TestClusterWatchedTransactionThroughAFollower(t *testing.T) {
 		t.Fatalf("after = %q", got)
 	}
 }
+
+// TestClusterFollowerThatFallsBehindReadsThroughTheLog holds a follower's state machine (as a
+// node catching up after a restart is, while the leader's replication backs off): its read barrier
+// fails with ErrBehind after CatchUpWait, at once for the next read, and a read proposed through
+// the log returns the leader's answer without waiting for the follower; once it has applied, its
+// barrier passes again.
+func TestClusterFollowerThatFallsBehindReadsThroughTheLog(t *testing.T) {
+	t.Parallel()
+	nodes := startCluster(t, 3)
+	leader := waitClusterLeader(t, nodes)
+	getReader := func(tx *engine.Tx, db, _ int, args [][]byte) []byte {
+		v, err := tx.Get(db, args[1])
+		if err != nil {
+			return []byte("-" + err.Error() + "\r\n")
+		}
+		return []byte("+" + string(v) + "\r\n")
+	}
+	for _, cn := range nodes {
+		cn.node.SetReader(getReader)
+	}
+	f := followers(nodes)[0]
+	held := f.db.Begin(0, true) // the follower's state machine waits for this write lock
+	released := false
+	release := func() {
+		if !released {
+			held.Discard()
+			released = true
+		}
+	}
+	t.Cleanup(release)
+	if _, err := leader.node.Propose(time.Now().UnixMilli(), []Command{set("k", "v1")}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	start := time.Now()
+	if err := f.node.ReadBarrier(ctx, ReadLeader); !errors.Is(err, ErrBehind) {
+		t.Fatalf("ReadBarrier on a follower that cannot apply = %v, want ErrBehind", err)
+	}
+	if waited := time.Since(start); waited < f.node.cfg.CatchUpWait {
+		t.Fatalf("ErrBehind after %v, before CatchUpWait %v", waited, f.node.cfg.CatchUpWait)
+	}
+	start = time.Now()
+	if err := f.node.ReadBarrier(ctx, ReadLinearizable); !errors.Is(err, ErrBehind) {
+		t.Fatalf("second ReadBarrier = %v, want ErrBehind", err)
+	}
+	if waited := time.Since(start); waited >= f.node.cfg.CatchUpWait {
+		t.Fatalf("the second ReadBarrier waited %v: it should know the node is behind", waited)
+	}
+	res, err := f.node.Propose(time.Now().UnixMilli(), []Command{ReadCommand(0, 2, [][]byte{[]byte("GET"), []byte("k")})})
+	if err != nil || len(res) != 1 || res[0].Kind != ResultRaw || string(res[0].Bytes) != "+v1\r\n" {
+		t.Fatalf("GET through the log on the follower = %+v, %v; want the leader's +v1", res, err)
+	}
+	release()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := f.node.ReadBarrier(ctx, ReadLeader)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ReadBarrier after the follower could apply again: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := f.get(t, "k"); got != "v1" {
+		t.Fatalf("the follower reads k=%q after catching up, want v1", got)
+	}
+}

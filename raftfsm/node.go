@@ -31,6 +31,10 @@ var (
 	ErrShutdown = errors.New("raftfsm: node is shutting down")
 	// ErrNoLeader: no leader could be reached in time (an election, or no quorum); nothing was done.
 	ErrNoLeader = errors.New("raftfsm: no leader reachable")
+	// ErrBehind: a follower's read barrier got the leader's index but this node did not apply it in
+	// time (Config.CatchUpWait): it is catching up, e.g. after a restart. Its reads can go through
+	// the log instead (a proposal of OpRead), which the leader answers.
+	ErrBehind = errors.New("raftfsm: this node is behind the leader")
 )
 
 // Config configures a Raft node.
@@ -76,6 +80,11 @@ type Config struct {
 	// having done nothing, which clients may retry. Shorter than clients' usual 3s read timeout
 	// would be too short for an election on a busy machine. Default 3s.
 	LeaderWait time.Duration
+	// CatchUpWait bounds how long a follower's read barrier waits for this node to apply the index
+	// the leader gave it before it fails with ErrBehind. hashicorp/raft backs off up to 10 s between
+	// tries to reach a follower it lost, so a node back from an outage may wait that long for its
+	// first entries. Default 1s.
+	CatchUpWait time.Duration
 	// SnapshotThreshold and TrailingLogs: Raft's; default 8192 and 1024.
 	SnapshotThreshold uint64
 	TrailingLogs      uint64
@@ -107,6 +116,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ApplyTimeout == 0 {
 		c.ApplyTimeout = 10 * time.Second
+	}
+	if c.CatchUpWait == 0 {
+		c.CatchUpWait = time.Second
 	}
 	if c.LeaderWait == 0 {
 		c.LeaderWait = 3 * time.Second
@@ -156,6 +168,7 @@ type Node struct {
 	reads     readRounds // shared read confirmations (readindex.go)
 
 	confirmedTerm atomic.Uint64 // the term in which this leader has committed an entry (readindex.go)
+	behindUntil   atomic.Uint64 // a read index this follower did not reach in time (readindex.go)
 
 	observer *raft.Observer
 	// leaderObserver feeds watchLeader, apart from watchCluster, whose directory update may itself
@@ -399,11 +412,21 @@ func (n *Node) propose(now int64, watch *Watch, cmds []Command) ([]Result, error
 		if err != nil {
 			return nil, err
 		}
-		if leaderAddr != "" {
-			n.waitForwardApplied(index)
+		if leaderAddr != "" && !onlyReads(cmds) {
+			n.waitForwardApplied(index) // (reads wrote nothing to wait for: their results came back)
 		}
 		return results, nil
 	}
+}
+
+// onlyReads reports whether cmds are all OpRead.
+func onlyReads(cmds []Command) bool {
+	for _, c := range cmds {
+		if c.Op != OpRead {
+			return false
+		}
+	}
+	return true
 }
 
 // proposeLocal commits a proposal on this node, which must lead: its own clients' and forwarded

@@ -78,7 +78,8 @@ func (r *readRounds) init(n *Node) {
 
 // ReadBarrier returns once a read of the local engine may be served at level. It fails with
 // ErrNoLeader when the level needs a leader that cannot be reached or confirmed in time (ctx or
-// ApplyTimeout, whichever ends first).
+// ApplyTimeout, whichever ends first), and on a follower with ErrBehind when the leader answered but
+// this node did not apply up to its index within CatchUpWait.
 func (n *Node) ReadBarrier(ctx context.Context, level ReadLevel) error {
 	if level == ReadStale {
 		return nil
@@ -109,16 +110,35 @@ func (n *Node) ReadBarrier(ctx context.Context, level ReadLevel) error {
 	default:
 		index, err = n.reads.remote.do(ctx)
 	}
-	if err == nil {
-		err = n.waitApplied(ctx, index)
+	if err != nil {
+		if errors.Is(err, ErrShutdown) || errors.Is(err, ErrNoLeader) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", ErrNoLeader, err)
 	}
-	switch {
-	case err == nil:
+	if leading {
+		if err := n.waitApplied(ctx, index); err != nil {
+			return fmt.Errorf("%w: %v", ErrNoLeader, err)
+		}
 		return nil
-	case errors.Is(err, ErrShutdown), errors.Is(err, ErrNoLeader):
-		return err
 	}
-	return fmt.Errorf("%w: %v", ErrNoLeader, err)
+	// A follower that cannot apply the leader's index soon is catching up (see CatchUpWait). Once
+	// it has missed one, it does not wait again until it has reached that one.
+	if b := n.behindUntil.Load(); b > 0 {
+		if !n.appliedThrough(b) {
+			return fmt.Errorf("%w: index %d not applied yet", ErrBehind, b)
+		}
+		n.behindUntil.CompareAndSwap(b, 0)
+	}
+	ctx, cancel = context.WithTimeout(ctx, n.cfg.CatchUpWait)
+	defer cancel()
+	if err := n.waitApplied(ctx, index); err != nil {
+		n.behindUntil.Store(index)
+		n.cfg.Logger.Warn("this node is catching up: reads go through the leader's log meanwhile",
+			"read_index", index, "applied", n.fsm.progress.index.Load())
+		return fmt.Errorf("%w: index %d not applied after %v", ErrBehind, index, n.cfg.CatchUpWait)
+	}
+	return nil
 }
 
 // soleVoter reports whether this node is the only voter of the latest configuration.

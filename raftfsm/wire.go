@@ -62,7 +62,7 @@ const (
 // of different versions agree on the ones both have.
 var wireSentinels = []error{
 	ErrNotLeader, ErrShutdown, ErrUnknownOutcome, ErrNoLeader, ErrUnknownMember,
-	ErrBadCommand, ErrTooBig, ErrGetExInvalidExpire, ErrWatchChanged, ErrReadNotServed,
+	ErrBadCommand, ErrTooBig, ErrGetExInvalidExpire, ErrWatchChanged, ErrReadNotServed, ErrBehind,
 	engine.ErrNotFound, engine.ErrWrongType, engine.ErrNotInteger, engine.ErrOverflow, engine.ErrBadDB,
 	engine.ErrReadOnlyTx, engine.ErrInvalidExpire, engine.ErrValueTooLarge, engine.ErrKeyTooLarge, engine.ErrStringTooLong,
 	engine.ErrNotFloat, engine.ErrNaNOrInf, engine.ErrHashNotInteger, engine.ErrHashNotFloat,

@@ -42,6 +42,7 @@ type Conn struct {
 	consistency raftfsm.ReadLevel // read consistency of this connection (consistency.go)
 	barrierDone bool              // the current batch's read barrier has passed
 	barrierErr  string            // the current batch's read barrier failed with this reply
+	behind      bool              // it failed because this node is catching up: read through the log
 }
 
 func newConn(s *Server, nc net.Conn) *Conn {
@@ -152,7 +153,8 @@ func (c *Conn) dispatch(args [][]byte) {
 			return
 		}
 		c.flushWrites()
-		if cmd.flags&flagReadOnly != 0 && !c.readBarrier() {
+		if cmd.flags&flagReadOnly != 0 {
+			c.runRead(cmd, args)
 			return
 		}
 		c.call(cmd, args) // cmd.run, counted for INFO commandstats

@@ -35,11 +35,34 @@ const peersTimeout = 300 * time.Millisecond
 // reads of the batch are served without asking again: they were all sent before the barrier, and the
 // connection's own writes in between are applied here before their replies (raftfsm.Node.Propose).
 
-// readBarrier is called before a read command runs. It reports whether the read may go ahead; if
-// not, it has written the error reply.
+// readBarrier is called before a read of the local engine (WATCH's). It reports whether the read
+// may go ahead; if not, it has written the error reply.
 func (c *Conn) readBarrier() bool {
-	if c.barrierErr != "" {
+	if c.barrier() {
+		return true
+	}
+	c.w.Error(c.barrierErr)
+	return false
+}
+
+// runRead runs a read command at the connection's consistency: on the local engine once the
+// batch's barrier has passed, or, on a follower that is catching up, as a read proposed through
+// the log, which the leader answers.
+func (c *Conn) runRead(cmd *command, args [][]byte) {
+	switch {
+	case c.barrier():
+		c.call(cmd, args)
+	case c.behind:
+		c.readThroughLog(cmd, args)
+	default:
 		c.w.Error(c.barrierErr)
+	}
+}
+
+// barrier passes the batch's read barrier once; false means the batch may not read the local
+// engine (c.barrierErr says why, c.behind whether it may read through the log).
+func (c *Conn) barrier() bool {
+	if c.barrierErr != "" {
 		return false
 	}
 	if c.barrierDone || c.srv.cluster == nil || c.consistency == raftfsm.ReadStale {
@@ -48,22 +71,42 @@ func (c *Conn) readBarrier() bool {
 	if err := c.srv.cluster.ReadBarrier(context.Background(), c.consistency); err != nil {
 		// Fail the batch's other reads at once rather than wait for each.
 		c.barrierErr = readBarrierError(c.consistency, err)
-		c.w.Error(c.barrierErr)
+		c.behind = errors.Is(err, raftfsm.ErrBehind)
 		return false
 	}
 	c.barrierDone = true
 	return true
 }
 
+// readThroughLog runs a read as an OpRead entry: the leader applies it in log order and sends
+// back its reply. It costs a log append (and fsync) but needs nothing of this node's data.
+func (c *Conn) readThroughLog(cmd *command, args [][]byte) {
+	start, n := monotime(), c.w.Len()
+	results, err := c.srv.proposer.Propose(time.Now().UnixMilli(),
+		[]raftfsm.Command{raftfsm.ReadCommand(c.db, c.w.Protocol(), args)})
+	switch {
+	case err != nil:
+		c.w.Error(errorText(err))
+	case len(results) != 1:
+		c.w.Error("ERR internal error: a read through the log got no reply")
+	default:
+		c.writeResult(results[0])
+	}
+	cmd.stats.record(monotime()-start, c.w.Len() > n && c.w.Bytes()[n] == '-')
+}
+
 // newBatch is called when a new batch of commands has been read.
 func (c *Conn) newBatch() {
-	c.barrierDone = false
-	c.barrierErr = ""
+	c.barrierDone, c.barrierErr, c.behind = false, "", false
 }
 
 func readBarrierError(level raftfsm.ReadLevel, err error) string {
-	if errors.Is(err, raftfsm.ErrShutdown) {
+	switch {
+	case errors.Is(err, raftfsm.ErrShutdown):
 		return errShutdown
+	case errors.Is(err, raftfsm.ErrBehind):
+		return "CLUSTERDOWN this node is catching up with the leader and cannot serve this " +
+			level.String() + " read yet; RAFT CONSISTENCY stale (or READONLY) reads its data as it is"
 	}
 	// Retrying a read is always safe: CLUSTERDOWN is a prefix clients retry.
 	return "CLUSTERDOWN no Raft leader confirmed this " + level.String() +

@@ -84,9 +84,7 @@ func (c *Conn) runDeferredReads(i int) {
 		r := d.reads[d.next]
 		d.reads[d.next] = deferredRead{}
 		d.next++
-		if c.readBarrier() {
-			c.call(r.cmd, r.args)
-		}
+		c.runRead(r.cmd, r.args)
 	}
 	if i < 0 {
 		clear(d.keys)
