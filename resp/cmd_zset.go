@@ -501,10 +501,10 @@ func parseZMPop(args [][]byte, at int) (keys [][]byte, max bool, count int64, er
 	if !ok || numkeys < 1 {
 		return nil, false, 0, errZNumkeysPositive
 	}
-	where := int64(at) + numkeys + 1
-	if where >= int64(len(args)) {
+	if numkeys >= int64(len(args)-at-1) { // (compared before any sum, which could overflow)
 		return nil, false, 0, errSyntax
 	}
+	where := at + 1 + int(numkeys)
 	switch {
 	case equalFold(args[where], "min"):
 	case equalFold(args[where], "max"):
@@ -513,7 +513,7 @@ func parseZMPop(args [][]byte, at int) (keys [][]byte, max bool, count int64, er
 		return nil, false, 0, errSyntax
 	}
 	count = -1
-	for j := int(where) + 1; j < len(args); j++ {
+	for j := where + 1; j < len(args); j++ {
 		if count == -1 && equalFold(args[j], "count") && j+1 < len(args) {
 			j++
 			v, ok := engine.ParseInt(args[j])

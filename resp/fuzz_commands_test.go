@@ -42,6 +42,11 @@ func FuzzCommandArguments(f *testing.F) {
 		{"zrange", "k2", "(1", "+inf", "BYSCORE", "LIMIT", "0", "-1"}, {"lpos", "k1", "a", "RANK", "-9223372036854775808"},
 		{"multi"}, {"exec"}, {"watch", "k0"}, {"scan", "0", "MATCH", "[a-", "COUNT", "0"},
 		{"object", "encoding", "k1"}, {"copy", "k1", "k5", "DB", "15", "REPLACE"}, {"client", "setname", "a b"},
+		// A numkeys whose sum with its position overflows (ZMPOP's crashed the server).
+		{"zmpop", "9223372036854775807", "k2", "MIN"}, {"bzmpop", "0", "9223372036854775807", "k2", "MAX"},
+		{"lmpop", "9223372036854775807", "k1", "LEFT"}, {"blmpop", "0", "9223372036854775807", "k1", "LEFT"},
+		{"sintercard", "9223372036854775807", "k4"}, {"zintercard", "9223372036854775807", "k2"},
+		{"zunionstore", "k5", "9223372036854775807", "k2"}, {"zdiff", "9223372036854775806", "k2"},
 	}
 	for _, s := range seeds {
 		for i, n := range names {
