@@ -116,18 +116,6 @@ var diffKnownDifferences = []struct {
 		func(c gen.Command) bool { return c.InMulti && diffIs(c, "INFO") },
 	},
 	{
-		"WATCH across FLUSHDB, FLUSHALL and SWAPDB: Redis aborts EXEC if the watched key existed, at the " +
-			"flush or swap, in the database flushed or in either database swapped. flin-resp checks the " +
-			"watch at EXEC and does not know what existed then: after one SWAPDB it asks whether the key " +
-			"exists in either database now; after a flush followed by a SWAPDB, after two SWAPDBs of the " +
-			"database, or after a SWAPDB and a later write of the key in the other database, it aborts. " +
-			"It may abort where Redis runs the transaction, never the reverse. Not sent: FLUSHDB, FLUSHALL " +
-			"and SWAPDB while a connection may hold a WATCH",
-		func(c gen.Command) bool {
-			return c.Watching && (diffIs(c, "FLUSHDB") || diffIs(c, "FLUSHALL") || diffIs(c, "SWAPDB"))
-		},
-	},
-	{
 		"OBJECT ENCODING: flin-resp derives the encoding from the value as it is now; Redis's depends on " +
 			"history. A string written by APPEND, SETRANGE, SETBIT, BITOP or BITFIELD is \"raw\" whatever its " +
 			"length (flin-resp: embstr or int), INCRBYFLOAT's result is \"embstr\" even when it looks like an " +

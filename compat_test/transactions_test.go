@@ -68,6 +68,22 @@ func transactionCases() []compatCase {
 			same("SELECT 1"), same("SET k x"), same("SELECT 0"), same("WATCH k"), same("SWAPDB 0 1"),
 			same("MULTI"), same("PING"), same("EXEC"), same("GET k"), same("SWAPDB 0 1"),
 		}},
+		{"a flush then a swap of databases where the watched key is in neither: EXEC runs", []compatStep{
+			same("WATCH k"), same("FLUSHALL"), same("SWAPDB 0 1"), same("SWAPDB 1 0"), same("MULTI"), same("PING"),
+			same("EXEC"),
+		}},
+		{"a key written in the other database after a swap does not abort EXEC; in the watched one it does", []compatStep{
+			same("WATCH k"), same("SWAPDB 0 1"), same("SELECT 1"), same("SET k x"), same("SELECT 0"),
+			same("MULTI"), same("PING"), same("EXEC"),
+			same("WATCH k"), same("SWAPDB 0 1"), same("SET k y"), same("MULTI"), same("PING"), same("EXEC"),
+		}},
+		{"a second swap brings in a database holding the watched key: EXEC aborts", []compatStep{
+			same("SELECT 5"), same("SET k 1"), same("SELECT 0"), same("WATCH k"), same("SWAPDB 2 3"),
+			same("SWAPDB 0 1"), same("SWAPDB 0 5"), same("MULTI"), same("PING"), same("EXEC"),
+		}},
+		{"a swap of a database with itself changes nothing", []compatStep{
+			same("SET k 1"), same("WATCH k"), same("SWAPDB 0 0"), same("MULTI"), same("PING"), same("EXEC"),
+		}},
 		{"SELECT inside MULTI applies to the commands after it and stays selected", []compatStep{
 			same("MULTI"), same("SELECT 3"), same("SET d3 x"), same("GET d3"), same("SELECT 99"), same("DBSIZE"),
 			same("EXEC"), same("GET d3"), same("SELECT 0"), same("GET d3"),

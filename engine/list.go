@@ -449,6 +449,7 @@ func (tx *Tx) ListTrim(db int, key []byte, start, stop int64) error {
 	n := tail - head
 	first, keep := listRange(n, start, stop)
 	if keep == n {
+		tx.touch(db, key) // nothing to trim, but Redis counts it as a change (WATCH)
 		return nil
 	}
 	if keep == 0 {

@@ -28,6 +28,10 @@ type FSM struct {
 	isLeader atomic.Pointer[func() bool] // whether this replica's results are answered; nil = always
 
 	progress progress // the last log index processed, for readers waiting on it (readindex.go)
+
+	// beforeFlushOrSwap, if set, is called just before a flush of dbs or a SWAPDB of dbs[0] and
+	// dbs[1] is applied at index; exists reads the state as it is then (watch.go).
+	beforeFlushOrSwap func(index uint64, dbs []int, swap bool, exists func(db int, key []byte) bool)
 }
 
 // SetReader sets the function that runs reads inside transactions (OpRead).
@@ -197,6 +201,11 @@ func (f *FSM) applyEntry(tx *engine.Tx, e decodedEntry) (any, error) {
 			continue
 		}
 		spec, err := validate(c)
+		if err == nil && c.Op == OpSwapDB && f.beforeFlushOrSwap != nil {
+			if a, b, ok := swapDBs(c); ok && a != b { // (Redis: a swap of a database with itself does nothing)
+				f.beforeFlushOrSwap(e.log.Index, []int{a, b}, true, txExists(tx))
+			}
+		}
 		if err == nil && spec.apply == nil {
 			err = fmt.Errorf("raftfsm: a flush must be alone in its entry: %w", ErrBadCommand)
 		}
@@ -214,6 +223,18 @@ func (f *FSM) applyEntry(tx *engine.Tx, e decodedEntry) (any, error) {
 // applyFlush runs a lone FLUSHDB/FLUSHALL entry: it drops the data and then records the index.
 // A crash in between repeats the flush, which is idempotent.
 func (f *FSM) applyFlush(e decodedEntry) {
+	if f.beforeFlushOrSwap != nil {
+		dbs := []int{e.flush.DB}
+		if e.flush.Op == OpFlushAll {
+			dbs = make([]int, f.db.Databases())
+			for i := range dbs {
+				dbs[i] = i
+			}
+		}
+		tx := f.db.Begin(e.now, false)
+		f.beforeFlushOrSwap(e.log.Index, dbs, false, txExists(tx))
+		tx.Discard()
+	}
 	var err error
 	if e.flush.Op == OpFlushAll {
 		err = f.db.FlushAll(e.log.Index)
@@ -286,3 +307,11 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 }
 
 func (s *fsmSnapshot) Release() { s.snap.Release() }
+
+// txExists reports through tx whether a key exists; an error counts as existing.
+func txExists(tx *engine.Tx) func(db int, key []byte) bool {
+	return func(db int, key []byte) bool {
+		ok, err := tx.Exists(db, key)
+		return ok || err != nil
+	}
+}

@@ -201,6 +201,7 @@ func Start(cfg Config, db *engine.DB) (*Node, error) {
 	n.reads.init(n)
 	n.watches = newWatchTracker(db.Applied())
 	n.stopWatching = db.OnCommit(n.watches.observe)
+	n.fsm.beforeFlushOrSwap = n.watches.beforeFlushOrSwap
 	if err := n.start(hlog); err != nil {
 		n.stopWatching()
 		st.Close()

@@ -95,6 +95,16 @@ func applyMove(tx *engine.Tx, c Command) (Result, error) {
 	return boolResult(ok), nil
 }
 
+// swapDBs returns the two databases of a SWAPDB command, if its arguments are good.
+func swapDBs(c Command) (a, b int, ok bool) {
+	if len(c.Args) != 2 {
+		return 0, 0, false
+	}
+	a, err1 := dbArg(c.Args[0])
+	b, err2 := dbArg(c.Args[1])
+	return a, b, err1 == nil && err2 == nil
+}
+
 func applySwapDB(tx *engine.Tx, c Command) (Result, error) {
 	a, err := dbArg(c.Args[0])
 	if err != nil {

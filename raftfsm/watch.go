@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/raft"
@@ -31,6 +32,10 @@ type WatchKey struct {
 type Watch struct {
 	Index uint64
 	Keys  []WatchKey
+	// Registered: every key was registered on the node that checks the Watch (Node.RegisterWatch)
+	// before it was read, so that node recorded exactly which flushes and swaps changed it. Not sent
+	// on the wire: a Watch forwarded to another node is checked conservatively there.
+	Registered bool
 }
 
 // watchLimit bounds the keys a watchTracker remembers per generation: two generations of 64K keys
@@ -50,6 +55,14 @@ type watchTracker struct {
 	forgotten uint64             // changes at or below this index may have been dropped
 	flushed   map[int]uint64     // logical db -> applied index of its last flush
 	swapped   map[int]swapRecord // logical db -> its last two SWAPDBs
+
+	registered map[watchedKey]int // keys this node's connections watch, with how many watch each
+}
+
+// watchedKey is a key in a logical database.
+type watchedKey struct {
+	db  int
+	key string
 }
 
 // swapRecord is what the tracker remembers of a database's SWAPDBs.
@@ -62,6 +75,47 @@ func newWatchTracker(applied uint64) *watchTracker {
 	return &watchTracker{
 		seed: maphash.MakeSeed(), cur: map[uint64]uint64{}, prev: map[uint64]uint64{},
 		curFrom: applied, forgotten: applied, flushed: map[int]uint64{}, swapped: map[int]swapRecord{},
+		registered: map[watchedKey]int{},
+	}
+}
+
+// register notes that a connection of this node watches key in db; unregister undoes it.
+func (w *watchTracker) register(db int, key []byte) {
+	w.mu.Lock()
+	w.registered[watchedKey{db, string(key)}]++
+	w.mu.Unlock()
+}
+
+func (w *watchTracker) unregister(db int, key []byte) {
+	w.mu.Lock()
+	k := watchedKey{db, string(key)}
+	if w.registered[k] <= 1 {
+		delete(w.registered, k)
+	} else {
+		w.registered[k]--
+	}
+	w.mu.Unlock()
+}
+
+// beforeFlushOrSwap is called by the FSM just before it applies, at index, a flush of dbs or (swap)
+// a SWAPDB of dbs[0] and dbs[1]. As Redis does, it counts as a change of each registered key of
+// those databases that exists, at that moment, in its database or (swap) in the other one; exists
+// reads the state before the flush or swap.
+func (w *watchTracker) beforeFlushOrSwap(index uint64, dbs []int, swap bool, exists func(db int, key []byte) bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k := range w.registered {
+		i := slices.Index(dbs, k.db)
+		if i < 0 {
+			continue
+		}
+		changed := exists(k.db, []byte(k.key))
+		if !changed && swap {
+			changed = exists(dbs[1-i], []byte(k.key))
+		}
+		if changed {
+			w.cur[w.hash(k.db, []byte(k.key))] = index
+		}
 	}
 }
 
@@ -119,6 +173,9 @@ func (w *watchTracker) changed(g *Watch, now int64, exists func(db int, key []by
 		if k.ExpireAt != 0 && k.ExpireAt <= now {
 			return true
 		}
+		if g.Registered {
+			continue // flushes and swaps that changed it were recorded above (beforeFlushOrSwap)
+		}
 		if sw := w.swapped[k.DB]; sw.last > since {
 			// Redis counts a SWAPDB as a change of a watched key present in either database at
 			// that moment. After one swap, and no later change of the key in either database, that
@@ -138,6 +195,13 @@ func (w *watchTracker) changed(g *Watch, now int64, exists func(db int, key []by
 	}
 	return false
 }
+
+// RegisterWatch tells the node that a connection watches key in db, until UnregisterWatch: the node
+// then records exactly which FLUSHDB, FLUSHALL and SWAPDB change it, as Redis does, and a Watch
+// whose keys were all registered before they were read (Watch.Registered) is checked against that
+// record here.
+func (n *Node) RegisterWatch(db int, key []byte)   { n.watches.register(db, key) }
+func (n *Node) UnregisterWatch(db int, key []byte) { n.watches.unregister(db, key) }
 
 // exists reports whether key exists in db now; an error counts as existing (the transaction aborts).
 func (n *Node) exists(db int, key []byte) bool {

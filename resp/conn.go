@@ -66,6 +66,7 @@ func (c *Conn) stop() {
 
 func (c *Conn) serve() {
 	defer c.nc.Close()
+	defer c.unwatch()
 	defer c.endReads()
 	for !c.quit && !c.stopped.Load() {
 		cmds, err := c.rd.ReadBatch()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/flin-resp/flin-resp/engine"
@@ -51,7 +52,8 @@ func (c *Conn) multiCount() int {
 func (c *Conn) refuse(cmd *command, reply string) {
 	switch {
 	case cmd != nil && cmd.name == "exec":
-		c.multi, c.watch = nil, nil
+		c.multi = nil
+		c.unwatch()
 		c.w.Error("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(reply, "ERR "))
 		return
 	case c.multi != nil:
@@ -93,18 +95,41 @@ func cmdDiscard(c *Conn, _ [][]byte) {
 		c.w.Error("ERR DISCARD without MULTI")
 		return
 	}
-	c.multi, c.watch = nil, nil
+	c.multi = nil
+	c.unwatch()
 	c.w.OK()
 }
 
 func cmdUnwatch(c *Conn, _ [][]byte) {
-	c.watch = nil
+	c.unwatch()
 	c.w.OK()
+}
+
+// watchRegistry is what a node offers WATCH (raftfsm.Node): a registered key's changes by FLUSHDB,
+// FLUSHALL and SWAPDB are recorded exactly, as Redis does, instead of estimated at EXEC.
+type watchRegistry interface {
+	RegisterWatch(db int, key []byte)
+	UnregisterWatch(db int, key []byte)
+}
+
+// unwatch forgets the connection's watched keys.
+func (c *Conn) unwatch() {
+	w := c.watch
+	c.watch = nil
+	if w == nil || !w.Registered {
+		return
+	}
+	if reg, ok := c.srv.proposer.(watchRegistry); ok {
+		for _, k := range w.Keys {
+			reg.UnregisterWatch(k.DB, k.Key)
+		}
+	}
 }
 
 // cmdReset is RESET: the connection as new, except its id and its place in the server.
 func cmdReset(c *Conn, _ [][]byte) {
-	c.multi, c.watch = nil, nil
+	c.multi = nil
+	c.unwatch()
 	c.db = 0
 	c.setName("")
 	c.noEvict.Store(false) // RESET clears CLIENT NO-EVICT and NO-TOUCH, not the library (7.2)
@@ -127,15 +152,25 @@ func cmdWatch(c *Conn, args [][]byte) {
 	if !c.readBarrier() {
 		return
 	}
+	reg, registry := c.srv.proposer.(watchRegistry)
 	if c.watch == nil {
-		c.watch = &raftfsm.Watch{}
+		c.watch = &raftfsm.Watch{Registered: registry}
+	}
+	var added [][]byte
+	for _, key := range args[1:] {
+		if !c.watching(key) && !slices.ContainsFunc(added, func(k []byte) bool { return bytes.Equal(k, key) }) {
+			added = append(added, key)
+		}
+	}
+	if registry {
+		for _, key := range added { // before the applied index is read: no flush or swap slips by
+			reg.RegisterWatch(c.db, key)
+		}
 	}
 	index := c.srv.db.Applied() // read before the keys: a change in between aborts, never slips by
+	kept := 0
 	err := c.view(func(tx *engine.Tx) error {
-		for _, key := range args[1:] {
-			if c.watching(key) {
-				continue
-			}
+		for _, key := range added {
 			wk := raftfsm.WatchKey{DB: c.db, Key: bytes.Clone(key), Index: index}
 			at, err := tx.ExpireAt(c.db, key)
 			switch {
@@ -145,10 +180,16 @@ func cmdWatch(c *Conn, args [][]byte) {
 				return err
 			}
 			c.watch.Keys = append(c.watch.Keys, wk)
+			kept++
 		}
 		return nil
 	})
 	if err != nil {
+		if registry {
+			for _, key := range added[kept:] {
+				reg.UnregisterWatch(c.db, key)
+			}
+		}
 		c.w.Error(errorText(err))
 		return
 	}
@@ -178,7 +219,8 @@ func cmdExec(c *Conn, _ [][]byte) {
 		return
 	}
 	m, watch := c.multi, c.watch
-	c.multi, c.watch = nil, nil // EXEC always ends the transaction and unwatches
+	c.multi = nil
+	defer c.unwatch() // EXEC always ends the transaction and unwatches, once the watch is checked
 	if m.dirty {
 		c.w.Error("EXECABORT Transaction discarded because of previous errors.")
 		return

@@ -16,7 +16,6 @@ package gen
 
 import (
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -86,9 +85,6 @@ type Command struct {
 	Cmd     *Cmd // the entry it came from; nil for an unknown command
 	Mutated bool // Next changed the arguments the entry built
 	InMulti bool // the connection was probably inside MULTI when the command was built
-	// Watching: some connection probably held a WATCH when the command was built (the generator
-	// errs towards true).
-	Watching bool
 }
 
 // Reply returns how the replies to c are compared.
@@ -119,7 +115,6 @@ type G struct {
 	cum    []int // cumulative weights of normal
 	rare   []*Cmd
 	multi  []bool // whether each connection is probably inside MULTI
-	watch  []bool // whether each connection probably holds a WATCH
 	conn   int
 	long   []string
 	// Skipped counts the commands Options.Skip dropped.
@@ -139,7 +134,6 @@ func New(opt Options, cmds []*Cmd) *G {
 		r:     rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)),
 		opt:   opt,
 		multi: make([]bool, opt.Conns),
-		watch: make([]bool, opt.Conns),
 	}
 	total := 0
 	for _, c := range cmds {
@@ -182,7 +176,6 @@ func (g *G) Next(conn int) Command {
 	for tries := 0; ; tries++ {
 		c := g.next()
 		c.InMulti = g.multi[conn]
-		c.Watching = slices.Contains(g.watch, true)
 		if g.opt.Skip != nil && g.opt.Skip(c) && tries < 1000 {
 			g.Skipped++
 			continue
@@ -254,24 +247,16 @@ func (g *G) build(c *Cmd) Command {
 	return Command{Args: args, Cmd: c}
 }
 
-// track follows MULTI, EXEC, DISCARD, WATCH, UNWATCH and RESET as sent, for InMulti and Watching.
+// track follows MULTI, EXEC and DISCARD as sent, for InMulti.
 func (g *G) track(c Command) {
 	if len(c.Args) == 0 {
 		return
 	}
-	switch name := strings.ToUpper(c.Args[0]); {
-	case name == "MULTI":
+	switch strings.ToUpper(c.Args[0]) {
+	case "MULTI":
 		g.multi[g.conn] = true
-	case name == "EXEC" || name == "DISCARD":
-		// They end the watch only inside MULTI, and only as sent unmutated.
-		if g.multi[g.conn] && len(c.Args) == 1 {
-			g.watch[g.conn] = false
-		}
+	case "EXEC", "DISCARD":
 		g.multi[g.conn] = false
-	case name == "WATCH":
-		g.watch[g.conn] = true
-	case (name == "UNWATCH" || name == "RESET") && len(c.Args) == 1:
-		g.watch[g.conn] = false
 	}
 }
 
