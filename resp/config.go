@@ -245,6 +245,7 @@ func memToULL(v string) (uint64, bool) {
 // parseSaveParams validates CONFIG SET save as Redis does (the value split at each space into pairs
 // of seconds >= 1 and changes >= 0; "" for none) and returns it as CONFIG GET prints it.
 func parseSaveParams(v string) (string, bool) {
+	v, _, _ = strings.Cut(v, "\x00") // Redis splits the value as a C string
 	if v == "" {
 		return "", true
 	}

@@ -40,6 +40,7 @@ func TestSaveParametersParseAsRedis(t *testing.T) {
 		{"10 4294967297", "10 1", true}, // the number of changes is kept in a C int
 		{"10\t 5", "", false}, {"  ", "", false}, {"1 2 3", "", false}, {"0 1", "", false}, {"10 -1", "", false},
 		{"10  5", "", false}, {"x y", "", false}, {`"10" 5`, "", false}, {"10 5 ", "", false},
+		{"\x00\xff", "", true}, {"10 5\x00x", "10 5", true}, // a C string: cut at NUL
 	} {
 		got, ok := parseSaveParams(tc.in)
 		if got != tc.want || ok != tc.ok {
