@@ -130,7 +130,33 @@ func TestTransactionsMatchRedis(t *testing.T) {
 	t.Parallel()
 	rd := harness.StartRedis(t)
 	fl := harness.Start(t, "")
-	runCasesFourWays(t, rd.Addr, fl.Addr, transactionCases())
+	runCasesFourWays(t, rd.Addr, fl.Addr, append(transactionCases(), watchedWriteCases()...))
+}
+
+// watchedWriteCases watch a key, run one write on it, and EXEC: whether the write counts as a
+// change (EXEC aborts) must be Redis's, for writes that change the key and for those that leave it
+// as it was (a SET of the same value counts in Redis; a ZADD of the same score does not).
+func watchedWriteCases() []compatCase {
+	setup := []string{"RPUSH l a b", "SET s v", "HSET h f v", "SADD t m", "ZADD z 1 m", "SET n 5", "SET bits a"}
+	var cases []compatCase
+	for _, w := range []struct{ key, write string }{
+		{"l", "LTRIM l 0 -1"}, {"nol", "LTRIM nol 0 -1"}, {"s", "SET s v"}, {"h", "HSET h f v"}, {"s", "APPEND s x"},
+		{"l", "LSET l 0 a"}, {"t", "SADD t m"}, {"z", "ZADD z 1 m"}, {"z", "ZADD z XX GT 0 m"}, {"z", "ZADD z 2 m"},
+		{"s", "PERSIST s"}, {"bits", "SETBIT bits 1 1"}, {"bits", "SETBIT bits 1 0"}, {"bits", "SETBIT bits 100 0"},
+		{"h", "HSETNX h f x"}, {"l", "LREM l 0 zz"}, {"t", "SREM t zz"}, {"z", "ZREM z zz"}, {"h", "HDEL h zz"},
+		{"n", "INCRBY n 0"}, {"s", "EXPIRE s 100"}, {"h", "HINCRBY h g 0"}, {"z", "ZINCRBY z 0 m"}, {"z", "ZINCRBY z 1 m"},
+		{"l", "LINSERT l BEFORE zz x"}, {"t", "SMOVE t t m"}, {"s", "RENAME s s"}, {"dest", "BITOP AND dest nosuch"},
+		{"dest", "SINTERSTORE dest nosuch"}, {"dest", "ZUNIONSTORE dest 1 nosuch"}, {"l", "LPOP l 0"}, {"l", "RPOP l 0"},
+		{"l", "LPOP l 1"}, {"t", "SPOP t 0"}, {"s", "GETEX s"}, {"s", "GETEX s PERSIST"}, {"s", "SETEX s 100 v"},
+	} {
+		var steps []compatStep
+		for _, line := range setup {
+			steps = append(steps, same(line))
+		}
+		steps = append(steps, same("WATCH "+w.key), same(w.write), same("MULTI"), same("PING"), same("EXEC"))
+		cases = append(cases, compatCase{"WATCH then " + w.write, steps})
+	}
+	return cases
 }
 
 // TestWatchedKeyThatExpiresAbortsExec: Redis 7.0 aborts EXEC when a watched key that was alive at

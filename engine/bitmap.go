@@ -13,8 +13,11 @@ func (tx *Tx) SetBit(db int, key []byte, offset uint64, on bool) (int64, error) 
 	if err != nil {
 		return 0, err
 	}
+	old := GetBit(val, offset)
+	if k.live && offset>>3 < uint64(len(val)) && (old == 1) == on {
+		return old, nil // nothing changes: no write, and no change for WATCH (as Redis 7.0)
+	}
 	nv := growZero(val, int(offset>>3)+1)
-	old := GetBit(nv, offset)
 	mask := byte(1) << (7 - offset&7)
 	if on {
 		nv[offset>>3] |= mask

@@ -89,8 +89,8 @@ func (tx *Tx) ListPop(db int, key []byte, left bool, n int64) (vals [][]byte, ex
 		return nil, false, err
 	}
 	vals, err = tx.listPop(c, left, n)
-	if err != nil {
-		return nil, true, err
+	if err != nil || len(vals) == 0 {
+		return vals, true, err // a count of 0 pops nothing: no write, no change for WATCH (as Redis)
 	}
 	return vals, true, tx.SaveCollection(c)
 }

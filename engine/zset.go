@@ -1141,6 +1141,9 @@ func (tx *Tx) ZAdd(db int, key []byte, members []ZMember, flags ZAddFlags) (ZAdd
 			res.Score = score
 		}
 	}
+	if res.Added == 0 && res.Updated == 0 && z.Exists() {
+		return res, nil // nothing changed: no write, and no change for WATCH (as Redis)
+	}
 	return res, z.Save()
 }
 
