@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +66,7 @@ func (c *Conn) stop() {
 }
 
 func (c *Conn) serve() {
+	defer c.recoverPanic() // runs last, after the connection is closed and its state released
 	defer c.nc.Close()
 	defer c.unwatch()
 	defer c.endReads()
@@ -101,6 +103,17 @@ func (c *Conn) serve() {
 			}
 			return
 		}
+	}
+}
+
+// recoverPanic keeps a bug in one command (a panic on a connection's goroutine) from taking the
+// whole server down: it logs the panic with its stack, and the client sees its connection close.
+// The state machine's own panics (raftfsm) run on Raft's goroutine and still stop the process, as
+// they must.
+func (c *Conn) recoverPanic() {
+	if r := recover(); r != nil {
+		c.srv.cfg.Logger.Error("a command panicked; its connection was closed",
+			"client", c.nc.RemoteAddr(), "panic", r, "stack", string(debug.Stack()))
 	}
 }
 

@@ -141,3 +141,33 @@ func TestMGetNeverSeesHalfAnMSet(t *testing.T) {
 		}
 	}
 }
+
+// TestPanickingCommandClosesOnlyItsConnection: a command whose handler panics (a bug) closes its
+// connection; the server and the other connections go on.
+func TestPanickingCommandClosesOnlyItsConnection(t *testing.T) {
+	db, node := startNode(t)
+	srv := NewServer(Config{Logger: quietLogger()}, db, node)
+	srv.commands["panicnow"] = &command{name: "panicnow", arity: 1, run: func(*Conn, [][]byte) { panic("a bug") }}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	other := dialReadTx(t, ln.Addr().String())
+	pipelineReplies(t, other, "+OK\r\n", []string{"SET", "k", "v"})
+	bad := dialReadTx(t, ln.Addr().String())
+	bad.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := bad.Write([]byte("*1\r\n$8\r\nPANICNOW\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := bad.Read(make([]byte, 64)); err == nil {
+		t.Fatalf("the panicking connection answered %d bytes; want it closed", n)
+	}
+	pipelineReplies(t, other, "$1\r\nv\r\n", []string{"GET", "k"})
+	pipelineReplies(t, dialReadTx(t, ln.Addr().String()), "+PONG\r\n", []string{"PING"})
+}
