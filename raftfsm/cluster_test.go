@@ -589,4 +589,25 @@ func TestClusterFollowerThatFallsBehindReadsThroughTheLog(t *testing.T) {
 	if got := f.get(t, "k"); got != "v1" {
 		t.Fatalf("the follower reads k=%q after catching up, want v1", got)
 	}
+	if f.node.Behind() {
+		t.Fatal("Behind() after catching up")
+	}
+
+	// A write forwarded by the follower while it cannot apply commits; the follower then knows it is
+	// behind (its connection's next reads pass the barrier again) until it has applied it.
+	held = f.db.Begin(0, true)
+	released = false
+	if _, err := f.node.Propose(time.Now().UnixMilli(), []Command{set("k", "v2")}); err != nil {
+		t.Fatalf("a write forwarded by a follower that cannot apply: %v", err)
+	}
+	if !f.node.Behind() {
+		t.Fatal("Behind() = false after a forwarded write this node could not apply in time")
+	}
+	release()
+	for deadline := time.Now().Add(10 * time.Second); f.node.Behind(); {
+		if time.Now().After(deadline) {
+			t.Fatal("still Behind() 10s after the follower could apply again")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -133,7 +133,7 @@ func (n *Node) ReadBarrier(ctx context.Context, level ReadLevel) error {
 	ctx, cancel = context.WithTimeout(ctx, n.cfg.CatchUpWait)
 	defer cancel()
 	if err := n.waitApplied(ctx, index); err != nil {
-		n.behindUntil.Store(index)
+		n.markBehind(index)
 		n.cfg.Logger.Warn("this node is catching up: reads go through the leader's log meanwhile",
 			"read_index", index, "applied", n.fsm.progress.index.Load())
 		return fmt.Errorf("%w: index %d not applied after %v", ErrBehind, index, n.cfg.CatchUpWait)
@@ -249,8 +249,28 @@ func (n *Node) waitForwardApplied(index uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.LeaderWait)
 	defer cancel()
 	if err := n.waitApplied(ctx, index); err != nil {
+		n.markBehind(index)
 		n.cfg.Logger.Warn("a forwarded write committed but is not applied here yet", "index", index, "err", err)
 	}
+}
+
+// markBehind records that this node did not apply index in time: until it has, its reads go
+// through the log (ReadBarrier answers ErrBehind).
+func (n *Node) markBehind(index uint64) {
+	for {
+		b := n.behindUntil.Load()
+		if b >= index || n.behindUntil.CompareAndSwap(b, index) {
+			return
+		}
+	}
+}
+
+// Behind reports whether this node knows it is behind: it missed applying, in time, an index a read
+// or one of its forwarded writes needed. A connection that has passed its read barrier asks again
+// after its writes when this holds, so it never reads around its own writes.
+func (n *Node) Behind() bool {
+	b := n.behindUntil.Load()
+	return b > 0 && !n.appliedThrough(b)
 }
 
 // appliedThrough reports whether the FSM has processed every log entry up to index. The FSM is told

@@ -213,6 +213,11 @@ func (c *Conn) flushWrites() {
 	start := monotime()
 	results, err := c.srv.proposer.Propose(time.Now().UnixMilli(), cmds)
 	share := (monotime() - start) / int64(len(cmds)) // INFO commandstats: the entry's time, shared
+	if c.barrierDone && c.srv.cluster != nil && c.srv.cluster.Behind() {
+		// A follower that did not apply these writes in time must not serve the batch's next reads
+		// from its own data: they pass the barrier again (and go through the log).
+		c.barrierDone = false
+	}
 	if err != nil {
 		text := errorText(err)
 		for i := range cmds {

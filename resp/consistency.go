@@ -23,6 +23,9 @@ type Cluster interface {
 	TransferLeadership(id string) error
 	// Peers asks the other members how far they are (INFO replication, CLUSTER SHARDS/NODES).
 	Peers(timeout time.Duration) []raftfsm.PeerStatus
+	// Behind reports whether this node knows it has not applied an index it needed (ReadBarrier
+	// then answers raftfsm.ErrBehind).
+	Behind() bool
 }
 
 // peersTimeout bounds how long INFO or CLUSTER waits for a member that does not answer.
