@@ -570,6 +570,9 @@ func TestClusterFollowerThatFallsBehindReadsThroughTheLog(t *testing.T) {
 	if waited := time.Since(start); waited >= f.node.cfg.CatchUpWait {
 		t.Fatalf("the second ReadBarrier waited %v: it should know the node is behind", waited)
 	}
+	if !f.node.Status().CatchingUp {
+		t.Fatal("Status().CatchingUp = false on a follower that is behind (INFO raft_catching_up)")
+	}
 	res, err := f.node.Propose(time.Now().UnixMilli(), []Command{ReadCommand(0, 2, [][]byte{[]byte("GET"), []byte("k")})})
 	if err != nil || len(res) != 1 || res[0].Kind != ResultRaw || string(res[0].Bytes) != "+v1\r\n" {
 		t.Fatalf("GET through the log on the follower = %+v, %v; want the leader's +v1", res, err)

@@ -516,6 +516,7 @@ type Status struct {
 	Term, CommitIndex, AppliedIndex       uint64
 	LastSnapshotIndex, LastSnapshotTerm   uint64
 	LastContact                           time.Time // a follower's last contact with the leader
+	CatchingUp                            bool      // Behind: its reads go through the log for now
 	FSM                                   FSMStats
 }
 
@@ -530,7 +531,7 @@ func (n *Node) Status() Status {
 		ID: n.cfg.ID, State: n.raft.State().String(), LeaderID: string(id), LeaderAddr: string(addr),
 		Addr: string(n.transport.LocalAddr()), Term: n.raft.CurrentTerm(), CommitIndex: n.raft.CommitIndex(),
 		AppliedIndex: n.raft.AppliedIndex(), LastSnapshotIndex: snap, LastSnapshotTerm: snapTerm,
-		LastContact: n.raft.LastContact(), FSM: n.fsm.Stats(),
+		LastContact: n.raft.LastContact(), CatchingUp: n.Behind(), FSM: n.fsm.Stats(),
 	}
 }
 

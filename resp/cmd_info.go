@@ -196,6 +196,12 @@ func (c *Conn) writeInfoSection(b *strings.Builder, sec string) {
 		field("raft_commit_index", st.CommitIndex)
 		field("raft_applied_index", st.AppliedIndex)
 		field("raft_last_snapshot_index", st.LastSnapshotIndex)
+		catchingUp := 0
+		if st.CatchingUp {
+			catchingUp = 1
+		}
+		field("raft_catching_up", catchingUp)
+		field("raft_reads_through_log", s.stats.readsThroughLog.Load())
 		field("fsm_applied_index", st.FSM.AppliedIndex)
 		field("fsm_applied_entries", st.FSM.AppliedEntries)
 		field("fsm_skipped_entries", st.FSM.SkippedEntries)

@@ -84,6 +84,7 @@ func (c *Conn) barrier() bool {
 // readThroughLog runs a read as an OpRead entry: the leader applies it in log order and sends
 // back its reply. It costs a log append (and fsync) but needs nothing of this node's data.
 func (c *Conn) readThroughLog(cmd *command, args [][]byte) {
+	c.srv.stats.readsThroughLog.Add(1)
 	start, n := monotime(), c.w.Len()
 	results, err := c.srv.proposer.Propose(time.Now().UnixMilli(),
 		[]raftfsm.Command{raftfsm.ReadCommand(c.db, c.w.Protocol(), args)})

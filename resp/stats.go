@@ -70,7 +70,9 @@ type serverStats struct {
 	netIn, netOut atomic.Int64 // bytes
 	reads, writes atomic.Int64 // read and write calls on sockets
 	expired       atomic.Int64 // keys the expirer deleted
-	errorReplies  atomic.Int64
+	// readsThroughLog: reads proposed as log entries because this node was catching up.
+	readsThroughLog atomic.Int64
+	errorReplies    atomic.Int64
 
 	errMu  sync.Mutex
 	errors map[string]int64 // error replies by code ("ERR", "WRONGTYPE")
