@@ -129,20 +129,7 @@ func TestClusterForwardsPipelinesInOrder(t *testing.T) {
 		}
 	}
 	cmds = append(cmds, []string{"DEL", "p0", "p1"}, []string{"EXISTS", "p0", "p1", "p2"}, []string{"LRANGE", "listp3", "0", "-1"})
-	var req []byte
-	for _, cmd := range cmds {
-		req = append(req, encodeCommand(cmd...)...)
-	}
-	replies := func(addr string) []string {
-		cl := dialRaw(t, addr)
-		cl.write(req)
-		out := make([]string, len(cmds))
-		for i := range out {
-			out[i] = cl.read().String()
-		}
-		return out
-	}
-	got, want := replies(follower), replies(r.Addr)
+	got, want := pipeline(t, follower, cmds), pipeline(t, r.Addr, cmds)
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("reply %d to %v: flin %s, redis %s", i, cmds[i], got[i], want[i])

@@ -40,23 +40,10 @@ func TestPipelinedReadsRideWithTheWritesBeforeThem(t *testing.T) {
 					cmds = append(cmds, []string{"STRLEN", k}, []string{"TYPE", "h" + k}, []string{"GET", "h" + k})
 				}
 			}
-			var req []byte
-			for _, cmd := range cmds {
-				req = append(req, encodeCommand(cmd...)...)
-			}
-			replies := func(addr string) []string {
-				cl := dialRaw(t, addr)
-				cl.write(req)
-				out := make([]string, len(cmds))
-				for i := range out {
-					out[i] = cl.read().String()
-				}
-				return out
-			}
 			info := redis.NewClient(&redis.Options{Addr: srv.Addr})
 			t.Cleanup(func() { info.Close() })
 			before := readRaftInfo(t, info).num(t, "raft_commit_index")
-			got := replies(srv.Addr)
+			got := pipeline(t, srv.Addr, cmds)
 			after := readRaftInfo(t, info)
 			entries := after.num(t, "raft_commit_index") - before
 			// A single node is never behind, so it never reads through the log.
@@ -64,7 +51,7 @@ func TestPipelinedReadsRideWithTheWritesBeforeThem(t *testing.T) {
 				t.Errorf("INFO raft: raft_catching_up %q, raft_reads_through_log %q; want 0 and 0",
 					after["raft_catching_up"], after["raft_reads_through_log"])
 			}
-			want := replies(r.Addr)
+			want := pipeline(t, r.Addr, cmds)
 			for i := 1; i < len(want); i++ { // (HELLO's reply has each server's version and id)
 				if got[i] != want[i] {
 					t.Fatalf("reply %d to %q: flin %s, redis %s", i, cmds[i], got[i], want[i])

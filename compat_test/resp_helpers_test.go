@@ -210,6 +210,22 @@ func (c *rawClient) do(args ...string) respValue {
 	return c.read()
 }
 
+// pipeline sends cmds to addr in one write, on a new connection, and returns their replies.
+func pipeline(t testing.TB, addr string, cmds [][]string) []string {
+	t.Helper()
+	var req []byte
+	for _, cmd := range cmds {
+		req = append(req, encodeCommand(cmd...)...)
+	}
+	cl := dialRaw(t, addr)
+	cl.write(req)
+	out := make([]string, len(cmds))
+	for i := range out {
+		out[i] = cl.read().String()
+	}
+	return out
+}
+
 // readToEOF returns every byte the server sends until it closes the connection, and whether it
 // did close it within ioTimeout.
 func (c *rawClient) readToEOF() ([]byte, bool) {
