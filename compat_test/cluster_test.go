@@ -511,19 +511,34 @@ func TestClusterGoRedisClusterClient(t *testing.T) {
 				DialTimeout: ioTimeout, ReadTimeout: ioTimeout, WriteTimeout: ioTimeout})
 			defer cc.Close()
 			prefix := fmt.Sprint("ro", readOnly, ":")
-			for i := range 50 {
-				if err := cc.Set(ctx, prefix+strconv.Itoa(i), i, 0).Err(); err != nil {
-					t.Fatalf("Set: %v", err)
-				}
-			}
-			pipe := cc.Pipeline()
+			// The pipeline goes through a client that does not retry: go-redis sends again only the
+			// commands that failed (an election on a loaded machine answers CLUSTERDOWN), so a GET
+			// answered before its INCR's retry would read the value from before it. A failed attempt
+			// starts again from the SETs.
+			once := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ReadOnly: readOnly, MaxRedirects: -1,
+				DialTimeout: ioTimeout, ReadTimeout: ioTimeout, WriteTimeout: ioTimeout})
+			defer once.Close()
 			var gets []*redis.StringCmd
-			for i := range 50 {
-				pipe.Incr(ctx, prefix+strconv.Itoa(i))
-				gets = append(gets, pipe.Get(ctx, prefix+strconv.Itoa(i)))
-			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				t.Fatalf("pipeline: %v", err)
+			for attempt := 1; ; attempt++ {
+				for i := range 50 {
+					if err := cc.Set(ctx, prefix+strconv.Itoa(i), i, 0).Err(); err != nil {
+						t.Fatalf("Set: %v", err)
+					}
+				}
+				pipe := once.Pipeline()
+				gets = gets[:0]
+				for i := range 50 {
+					pipe.Incr(ctx, prefix+strconv.Itoa(i))
+					gets = append(gets, pipe.Get(ctx, prefix+strconv.Itoa(i)))
+				}
+				_, err := pipe.Exec(ctx)
+				if err == nil {
+					break
+				}
+				if attempt == 5 {
+					t.Fatalf("pipeline, attempt %d: %v", attempt, err)
+				}
+				t.Logf("pipeline, attempt %d: %v; again", attempt, err)
 			}
 			for i, g := range gets {
 				if g.Val() != strconv.Itoa(i+1) {
